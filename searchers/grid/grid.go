@@ -1,0 +1,95 @@
+// Package grid is the grid-search baseline of the paper's section 5 (GRID):
+// it enumerates the depth and the width of a plain convolutional network
+// and trains every point from scratch.
+//
+// The grid: a plain CNN (graph.PlainCNN: conv, batch norm, ReLU and max
+// pooling per block, then global average pooling and a dense classifier)
+// of Depths conv layers (1 to 6), all of the same width from Widths (16,
+// 32, 64, 128, 256 or 512 filters), with 3x3 kernels: 36 points. They are
+// proposed in a fixed order, depth-major: depth 1 with every width in
+// increasing order, then depth 2, and so on. Once every point has been
+// observed or is pending, Propose returns search.ErrExhausted.
+package grid
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/morphnas/morphnas/core/graph"
+	"github.com/morphnas/morphnas/core/search"
+)
+
+var _ search.Searcher = (*Searcher)(nil)
+
+// Depths are the numbers of conv layers on the grid.
+var Depths = []int{1, 2, 3, 4, 5, 6}
+
+// Widths are the layer widths on the grid, in filters.
+var Widths = []int{16, 32, 64, 128, 256, 512}
+
+// Searcher enumerates the grid. It keeps no state and draws no random
+// numbers: its proposal is a function of the history alone, whatever the
+// seed.
+type Searcher struct {
+	input   graph.Shape
+	classes int
+}
+
+// New returns a grid searcher. cfg.Initial fixes the input shape and the
+// number of classes; its layers and cfg.Seed are not used.
+func New(cfg search.Config) (*Searcher, error) {
+	if cfg.Initial == nil {
+		return nil, errors.New("grid: config has no initial architecture (it fixes input shape and classes)")
+	}
+	return &Searcher{input: cfg.Initial.Input, classes: cfg.Initial.Classes}, nil
+}
+
+// Propose returns the first grid point, in the grid's order, that was
+// neither observed nor is pending, as a fresh graph; search.ErrExhausted
+// when there is none.
+func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Proposal, error) {
+	if err := ctx.Err(); err != nil {
+		return search.Proposal{}, err
+	}
+	seen := make(map[string]bool, len(h.Observations)+len(h.Pending))
+	for _, o := range h.Observations {
+		seen[hashOf(o.Hash, o.Graph)] = true
+	}
+	for _, p := range h.Pending {
+		seen[hashOf(p.Hash, p.Graph)] = true
+	}
+	for i := range Size() {
+		g := s.Point(i)
+		if !seen[g.Hash()] {
+			return search.Proposal{Graph: g}, nil
+		}
+	}
+	return search.Proposal{}, fmt.Errorf("grid: all %d points seen: %w", Size(), search.ErrExhausted)
+}
+
+// Size returns the number of points on the grid.
+func Size() int { return len(Depths) * len(Widths) }
+
+// Point returns grid point i, 0 <= i < Size(), in the order of Propose:
+// depth Depths[i/len(Widths)] and width Widths[i%len(Widths)]. It panics if
+// i is out of range.
+func (s *Searcher) Point(i int) *graph.Graph {
+	if i < 0 || i >= Size() {
+		panic(fmt.Sprintf("grid: point %d out of range [0, %d)", i, Size()))
+	}
+	depth, width := Depths[i/len(Widths)], Widths[i%len(Widths)]
+	blocks := make([]graph.ConvSpec, depth)
+	for j := range blocks {
+		blocks[j] = graph.ConvSpec{Units: width, Kernel: 3}
+	}
+	return graph.PlainCNN(s.input, s.classes, blocks)
+}
+
+// hashOf returns hash, or the hash of g when hash is empty.
+func hashOf(hash string, g *graph.Graph) string {
+	if hash == "" && g != nil {
+		return g.Hash()
+	}
+	return hash
+}
