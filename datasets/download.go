@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"os"
@@ -113,8 +112,8 @@ func (l *loader) downloadArchive(ctx context.Context, dir string) error {
 // checked against wantSHA (the hex SHA-256 of the bytes, if not "") and by
 // verify (if not nil), then renamed to dst. On any error nothing is left.
 func (l *loader) fetch(ctx context.Context, url, dst, wantSHA string, verify func(tmp string) error) (err error) {
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("datasets: %s: download %s: %s", l.sp.name, url, fmt.Sprintf(format, args...))
+	fail := func(err error) error {
+		return fmt.Errorf("datasets: %s: download %s: %w", l.sp.name, url, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".part-*")
 	if err != nil {
@@ -134,7 +133,7 @@ func (l *loader) fetch(ctx context.Context, url, dst, wantSHA string, verify fun
 	defer watchdog.Stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return fail("%v", err)
+		return fail(err)
 	}
 	l.log.Info("dataset download", "url", url, "to", dst)
 	resp, err := l.client().Do(req)
@@ -142,11 +141,11 @@ func (l *loader) fetch(ctx context.Context, url, dst, wantSHA string, verify fun
 		if cause := context.Cause(ctx); errors.Is(cause, errStalled) {
 			err = cause
 		}
-		return fail("%v", err)
+		return fail(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fail("http status %s", resp.Status)
+		return fail(fmt.Errorf("http status %s", resp.Status))
 	}
 
 	// Body into the temporary file, hashed and shown as it comes.
@@ -157,15 +156,15 @@ func (l *loader) fetch(ctx context.Context, url, dst, wantSHA string, verify fun
 	bar.finish()
 	if err != nil {
 		if cause := context.Cause(ctx); errors.Is(cause, errStalled) {
-			return fail("after %d bytes: %v", n, cause)
+			return fail(fmt.Errorf("after %d bytes: %w", n, cause))
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return &CorruptError{Dataset: l.sp.name, Path: url, Kind: ErrTruncated,
 				Detail: fmt.Sprintf("connection closed after %d of %d bytes", n, resp.ContentLength)}
 		}
-		return fail("after %d bytes: %v", n, err)
+		return fail(fmt.Errorf("after %d bytes: %w", n, err))
 	}
-	if resp.ContentLength >= 0 && n != resp.ContentLength {
+	if resp.ContentLength >= 0 && n < resp.ContentLength {
 		return &CorruptError{Dataset: l.sp.name, Path: url, Kind: ErrTruncated,
 			Detail: fmt.Sprintf("got %d of %d bytes", n, resp.ContentLength)}
 	}
@@ -209,8 +208,28 @@ func (w *watchedReader) Read(p []byte) (int, error) {
 }
 
 // extract writes the data set's files found in the .tar.gz archive at arch
-// into dir, each atomically and checked against its recorded SHA-256.
+// into dir, each checked against its recorded SHA-256. The files are first
+// extracted into a staging folder inside dir and moved into place only when
+// all of them are there and verified.
 func (l *loader) extract(arch, dir string) error {
+	stage, err := os.MkdirTemp(dir, ".extract-*")
+	if err != nil {
+		return fmt.Errorf("datasets: %s: %w", l.sp.name, err)
+	}
+	defer os.RemoveAll(stage)
+	if err := l.extractTo(arch, stage); err != nil {
+		return err
+	}
+	for _, fs := range l.files() {
+		if err := os.Rename(filepath.Join(stage, fs.name), filepath.Join(dir, fs.name)); err != nil {
+			return fmt.Errorf("datasets: %s: %w", l.sp.name, err)
+		}
+	}
+	return nil
+}
+
+// extractTo writes the data set's files found in the archive into dir.
+func (l *loader) extractTo(arch, dir string) error {
 	f, err := os.Open(arch)
 	if err != nil {
 		return fmt.Errorf("datasets: %w", err)
@@ -258,31 +277,23 @@ func (l *loader) extract(arch, dir string) error {
 	return nil
 }
 
-// extractFile copies one archive member to dst atomically, checking its
-// SHA-256; where names the member in errors.
-func (l *loader) extractFile(r io.Reader, fs fileSpec, dst, where string) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".part-*")
+// extractFile copies one archive member to dst, checking its SHA-256;
+// where names the member in errors.
+func (l *loader) extractFile(r io.Reader, fs fileSpec, dst, where string) error {
+	out, err := os.Create(dst)
 	if err != nil {
 		return fmt.Errorf("datasets: %s: %w", l.sp.name, err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	var h hash.Hash = sha256.New()
-	if _, err := io.Copy(io.MultiWriter(tmp, h), r); err != nil {
+	h := sha256.New()
+	_, err = io.Copy(io.MultiWriter(out, h), r)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil && cerr != nil {
+		return fmt.Errorf("datasets: %s: %w", l.sp.name, cerr)
+	}
+	if err != nil {
 		return withPlace(readErr(err, "archive member"), l.sp.name, where)
 	}
-	if err := checkSum(h.Sum(nil), fs, l.sp.name, where); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("datasets: %s: %w", l.sp.name, err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return fmt.Errorf("datasets: %s: %w", l.sp.name, err)
-	}
-	return nil
+	return checkSum(h.Sum(nil), fs, l.sp.name, where)
 }

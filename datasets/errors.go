@@ -119,7 +119,8 @@ type NotFoundError struct {
 	Looked []Place
 	// Install is the one command that makes the data set available.
 	Install string
-	// Download is the download's error, or nil when none was tried.
+	// Download is the download's error, or nil when none was tried. Its
+	// text is already part of Looked.
 	Download error
 }
 
@@ -132,9 +133,6 @@ func (e *NotFoundError) Error() string {
 			b.WriteString("; ")
 		}
 		b.WriteString(p.String())
-	}
-	if e.Download != nil {
-		fmt.Fprintf(&b, "; download failed: %v", e.Download)
 	}
 	fmt.Fprintf(&b, "; to install it run: %s", e.Install)
 	return b.String()
