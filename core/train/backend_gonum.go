@@ -1,0 +1,5 @@
+//go:build !openblas || !cgo
+
+package train
+
+func defaultBackend() Backend { return Gonum{} }

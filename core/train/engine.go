@@ -1,0 +1,375 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/morphnas/morphnas/core/graph"
+)
+
+// float is the element type of an engine: float32 for training, float64
+// for the gradient checks of the tests.
+type float interface{ ~float32 | ~float64 }
+
+// gemmFunc is a row-major general matrix product, as Backend.Sgemm.
+type gemmFunc[T float] func(transA, transB bool, m, n, k int, alpha T, a []T, lda int,
+	b []T, ldb int, beta T, c []T, ldc int)
+
+// chunk is the number of examples one goroutine handles at a time. It is a
+// constant, not derived from the number of workers, so that reductions
+// over chunks happen in the same order for any Workers setting.
+const chunk = 16
+
+// bnMomentum is the weight of the batch statistics in the running mean and
+// variance of batch norm (PyTorch's convention; Keras' momentum 0.9).
+const bnMomentum = 0.1
+
+// engine runs one graph's forward and backward passes on batches of up to
+// capacity examples. It owns every buffer it uses; nothing is allocated per
+// step.
+type engine[T float] struct {
+	g       *graph.Graph
+	shapes  []graph.Shape
+	order   []int
+	logits  int // node feeding the softmax output layer
+	out     int // output node (softmax probabilities)
+	cap     int
+	workers int
+	train   bool // buffers for training (gradients) exist
+	gemm    gemmFunc[T]
+
+	act     [][]T // per node: activations, cap*size
+	grad    [][]T // per node: gradients, cap*size (nil for node 0 unless inGrad)
+	reached []bool
+	inGrad  bool // compute the gradient of the input node too
+
+	layers []layerState[T]
+	params []T // all trainable parameters, flat
+	grads  []T // their gradients, same layout
+	stats  []T // batch-norm running means and variances, flat
+	segs   []segment
+
+	col [][]T // per worker im2col buffer
+
+	dropSeed uint64 // varied per step by the trainer for dropout masks
+}
+
+// segment is a run of params that shares one weight-decay rate.
+type segment struct {
+	off, n int
+	decay  float64 // layer's L2, or -1 for the global setting; 0 for none
+}
+
+// layerState is the per-layer view of parameters, gradients and scratch.
+type layerState[T float] struct {
+	w, b, gamma, beta []T // views into engine.params
+	dw, db, dg, dbeta []T // views into engine.grads
+	mean, vr          []T // running statistics, views into engine.stats
+	part              []T // per-chunk partial weight gradients
+	part64            []float64
+	bmean, binv       []T // batch-norm batch mean and 1/std
+	scale, shift      []T // batch-norm affine map of the current pass
+	argmax            []int32
+	mask              []T
+	kern, stride      int
+	padT, padL        int
+	pointwise         bool // 1x1 conv of stride 1: no im2col needed
+}
+
+// newEngine builds an engine for g with room for capacity examples. g must
+// be valid and carry weights; they are copied in. With train set, gradient
+// buffers are allocated too.
+func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm gemmFunc[T]) (*engine[T], error) {
+	shapes, err := g.Shapes()
+	if err != nil {
+		return nil, err
+	}
+	if !g.HasWeights() {
+		return nil, graph.ErrNoWeights
+	}
+	order, _ := g.TopoOrder()
+	out := g.Output()
+	if out < 0 || out != len(g.Layers) {
+		return nil, fmt.Errorf("train: graph output must be the last layer, a softmax (output node %d of %d)", out, len(g.Layers))
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	e := &engine[T]{
+		g: g, shapes: shapes, order: order, out: out, cap: capacity,
+		workers: workers, train: train, gemm: gemm,
+		logits: g.Layers[out-1].Inputs[0],
+	}
+	maxChunks := (capacity + chunk - 1) / chunk
+	nodes := g.NumNodes()
+	e.act = make([][]T, nodes)
+	e.grad = make([][]T, nodes)
+	e.reached = make([]bool, nodes)
+	for v := range nodes {
+		e.act[v] = make([]T, capacity*shapes[v].Size())
+		if train && v > 0 {
+			e.grad[v] = make([]T, capacity*shapes[v].Size())
+		}
+	}
+
+	// Lay out parameters and statistics flat.
+	var np, ns int
+	for _, l := range g.Layers {
+		p := l.Params
+		switch l.Kind {
+		case graph.Conv2D, graph.Dense:
+			np += len(p.W) + len(p.B)
+		case graph.BatchNorm:
+			np += len(p.Gamma) + len(p.Beta)
+			ns += len(p.Mean) + len(p.Var)
+		}
+	}
+	e.params, e.stats = make([]T, np), make([]T, ns)
+	if train {
+		e.grads = make([]T, np)
+	}
+	view := func(buf []T, off *int, src []float32) []T {
+		s := buf[*off : *off+len(src) : *off+len(src)]
+		for i, v := range src {
+			s[i] = T(v)
+		}
+		*off += len(src)
+		return s
+	}
+	e.layers = make([]layerState[T], len(g.Layers))
+	var po, so, colMax int
+	for i, l := range g.Layers {
+		ls := &e.layers[i]
+		in, sh := shapes[l.Inputs[0]], shapes[i+1]
+		p := l.Params
+		switch l.Kind {
+		case graph.Conv2D, graph.Dense:
+			start := po
+			decay := l.L2
+			if decay == 0 {
+				decay = -1
+			}
+			e.segs = append(e.segs, segment{off: po, n: len(p.W), decay: decay})
+			ls.w = view(e.params, &po, p.W)
+			e.segs = append(e.segs, segment{off: po, n: len(p.B)})
+			ls.b = view(e.params, &po, p.B)
+			if train {
+				ls.dw, ls.db = e.grads[start:start+len(p.W)], e.grads[start+len(p.W):po]
+				ls.part = make([]T, maxChunks*(len(p.W)+len(p.B)))
+			}
+			if l.Kind == graph.Conv2D {
+				ls.kern, ls.stride = l.Kernel, l.EffectiveStride()
+				ls.padT = graph.SamePadding(in.H, l.Kernel, ls.stride)
+				ls.padL = graph.SamePadding(in.W, l.Kernel, ls.stride)
+				ls.pointwise = l.Kernel == 1 && ls.stride == 1
+				if !ls.pointwise {
+					colMax = max(colMax, chunk*sh.H*sh.W*l.Kernel*l.Kernel*in.C)
+				}
+			}
+		case graph.BatchNorm:
+			start := po
+			e.segs = append(e.segs, segment{off: po, n: len(p.Gamma) + len(p.Beta)})
+			ls.gamma = view(e.params, &po, p.Gamma)
+			ls.beta = view(e.params, &po, p.Beta)
+			ls.mean = view(e.stats, &so, p.Mean)
+			ls.vr = view(e.stats, &so, p.Var)
+			c := len(p.Gamma)
+			if train {
+				ls.dg, ls.dbeta = e.grads[start:start+c], e.grads[start+c:po]
+			}
+			ls.bmean, ls.binv = make([]T, c), make([]T, c)
+			ls.scale, ls.shift = make([]T, c), make([]T, c)
+			ls.part64 = make([]float64, maxChunks*2*c)
+		case graph.MaxPool:
+			ls.kern, ls.stride = l.Kernel, l.EffectiveStride()
+			ls.argmax = make([]int32, capacity*sh.Size())
+		case graph.Dropout:
+			if train {
+				ls.mask = make([]T, capacity*sh.Size())
+			}
+		}
+	}
+	e.col = make([][]T, workers)
+	if colMax > 0 {
+		for w := range e.col {
+			e.col[w] = make([]T, colMax)
+		}
+	}
+	return e, nil
+}
+
+// chunks returns the number of chunks of a batch of n examples.
+func chunks(n int) int { return (n + chunk - 1) / chunk }
+
+// span returns the first example and the number of examples of chunk c of
+// a batch of n.
+func span(c, n int) (int, int) {
+	lo := c * chunk
+	return lo, min(chunk, n-lo)
+}
+
+// par runs f(worker, c) for every chunk c of a batch of n examples, chunks
+// spread statically over the workers, and waits for all of them.
+func (e *engine[T]) par(n int, f func(w, c int)) {
+	nc := chunks(n)
+	nw := min(e.workers, nc)
+	if nw <= 1 {
+		for c := range nc {
+			f(0, c)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(nw - 1)
+	for w := 1; w < nw; w++ {
+		go func() {
+			defer wg.Done()
+			for c := w; c < nc; c += nw {
+				f(w, c)
+			}
+		}()
+	}
+	for c := 0; c < nc; c += nw {
+		f(0, c)
+	}
+	wg.Wait()
+}
+
+// input returns the buffer for the input batch (n examples, NHWC).
+func (e *engine[T]) input() []T { return e.act[0] }
+
+// forward runs the layers on the n examples in e.act[0]. In training mode
+// batch norm uses and updates batch statistics and dropout drops.
+func (e *engine[T]) forward(n int, training bool) {
+	for _, i := range e.order {
+		e.forwardLayer(i, n, training)
+	}
+}
+
+// loss computes the mean cross-entropy of the output probabilities against
+// labels and, when grad is set, writes its gradient with respect to the
+// logits into the logits node and marks it reached. It also counts the
+// correct predictions.
+func (e *engine[T]) loss(labels []int, n int, grad bool) (loss float64, correct int) {
+	k := e.g.Classes
+	p := e.act[e.out]
+	var d []T
+	if grad {
+		for v := range e.reached {
+			e.reached[v] = false
+		}
+		d = e.grad[e.logits]
+		e.reached[e.logits] = true
+	}
+	inv := 1 / T(n)
+	for b := range n {
+		row := p[b*k : (b+1)*k]
+		y := labels[b]
+		loss -= math.Log(max(float64(row[y]), 1e-300))
+		best := 0
+		for j, v := range row {
+			if v > row[best] {
+				best = j
+			}
+		}
+		if best == y {
+			correct++
+		}
+		if grad {
+			dr := d[b*k : (b+1)*k]
+			for j, v := range row {
+				dr[j] = v * inv
+			}
+			dr[y] -= inv
+		}
+	}
+	return loss / float64(n), correct
+}
+
+// backward propagates the gradients from every reached node back through
+// the layers, in reverse topological order, skipping the output softmax
+// (whose gradient loss folds into the logits). Parameter gradients are
+// overwritten.
+func (e *engine[T]) backward(n int) {
+	for j := len(e.order) - 1; j >= 0; j-- {
+		i := e.order[j]
+		if i+1 == e.out || !e.reached[i+1] {
+			continue
+		}
+		e.backwardLayer(i, n)
+	}
+}
+
+// backwardFrom starts the backward pass from an arbitrary upstream
+// gradient dy at node v (tests use it to check single layers with a
+// non-uniform upstream gradient). The softmax layer is differentiated
+// like any other here.
+func (e *engine[T]) backwardFrom(n, v int, dy []T) {
+	for u := range e.reached {
+		e.reached[u] = false
+	}
+	copy(e.grad[v], dy)
+	e.reached[v] = true
+	for j := len(e.order) - 1; j >= 0; j-- {
+		i := e.order[j]
+		if e.reached[i+1] {
+			e.backwardLayer(i, n)
+		}
+	}
+}
+
+// target returns the gradient buffer of input node u of a layer and
+// whether the layer must add to it (another consumer wrote it already) or
+// overwrite it; nil means no gradient is wanted there.
+func (e *engine[T]) target(u int) (buf []T, add bool) {
+	if u == 0 && !e.inGrad {
+		return nil, false
+	}
+	add = e.reached[u]
+	e.reached[u] = true
+	return e.grad[u], add
+}
+
+// exportTo writes the engine's parameters and running statistics into the
+// layers of g, which must have the engine's architecture; it allocates the
+// graph's Params where missing.
+func (e *engine[T]) exportTo(g *graph.Graph) {
+	put := func(dst *[]float32, src []T) {
+		if len(*dst) != len(src) {
+			*dst = make([]float32, len(src))
+		}
+		for i, v := range src {
+			(*dst)[i] = float32(v)
+		}
+	}
+	for i := range g.Layers {
+		l, ls := &g.Layers[i], &e.layers[i]
+		switch l.Kind {
+		case graph.Conv2D, graph.Dense:
+			if l.Params == nil {
+				l.Params = &graph.Params{}
+			}
+			put(&l.Params.W, ls.w)
+			put(&l.Params.B, ls.b)
+		case graph.BatchNorm:
+			if l.Params == nil {
+				l.Params = &graph.Params{}
+			}
+			put(&l.Params.Gamma, ls.gamma)
+			put(&l.Params.Beta, ls.beta)
+			put(&l.Params.Mean, ls.mean)
+			put(&l.Params.Var, ls.vr)
+		}
+	}
+}
+
+// wantInputGrad makes the backward pass compute the gradient with respect
+// to the input as well (tests use it).
+func (e *engine[T]) wantInputGrad() {
+	e.inGrad = true
+	if e.grad[0] == nil {
+		e.grad[0] = make([]T, len(e.act[0]))
+	}
+}

@@ -1,0 +1,150 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/morphnas/morphnas/core/graph"
+)
+
+// gradCase is a small graph for the finite-difference checks.
+type gradCase struct {
+	name  string
+	build func() *graph.Graph
+}
+
+// gradCases cover every layer kind, both kinds of skip connection, strides
+// with asymmetric same padding, overlapping pools and a node read by two
+// layers (its gradient accumulates).
+func gradCases() []gradCase {
+	return []gradCase{
+		{"conv-bn-relu-pool-gap", func() *graph.Graph {
+			g := graph.New(graph.Shape{H: 6, W: 6, C: 2}, 3)
+			u := g.MaxPool(g.ReLU(g.BatchNorm(g.Conv(0, 4, 3, 1))), 2)
+			u = g.Conv(u, 3, 3, 2)
+			g.Softmax(g.Dense(g.GAP(u), 3))
+			return g
+		}},
+		{"skips-add-concat-1x1-dropout-flatten", func() *graph.Graph {
+			g := graph.New(graph.Shape{H: 5, W: 5, C: 3}, 4)
+			a := g.ReLU(g.BatchNorm(g.Conv(0, 4, 3, 1)))
+			b := g.ReLU(g.Conv(a, 4, 3, 1))
+			s := g.Sum(b, a)
+			c := g.Concat(g.Conv(s, 2, 1, 1), a)
+			d := g.Dropout(c, 0.3)
+			g.Softmax(g.Dense(g.Flatten(d), 4))
+			return g
+		}},
+		{"mlp-bn-dropout", func() *graph.Graph {
+			g := graph.New(graph.Shape{H: 3, W: 3, C: 2}, 3)
+			u := g.Flatten(0)
+			u = g.Dropout(g.ReLU(g.BatchNorm(g.Dense(u, 7))), 0.25)
+			v := g.Dense(u, 7)
+			u = g.Sum(v, u)
+			g.Softmax(g.Dense(u, 3))
+			return g
+		}},
+		{"odd-sizes-stride2-k5-overlapping-pool", func() *graph.Graph {
+			g := graph.New(graph.Shape{H: 7, W: 6, C: 2}, 2)
+			u := g.Conv(0, 3, 5, 2)
+			u = g.Append(graph.Layer{Kind: graph.MaxPool, Inputs: []int{u}, Kernel: 2, Stride: 1})
+			u = g.BatchNorm(u)
+			u = g.Append(graph.Layer{Kind: graph.MaxPool, Inputs: []int{u}, Kernel: 2, Stride: 1})
+			g.Softmax(g.Dense(g.GAP(u), 2))
+			return g
+		}},
+	}
+}
+
+// withWeights gives g random weights, with non-trivial biases and batch
+// norm parameters so that every term of every gradient matters.
+func withWeights(t testing.TB, g *graph.Graph, seed uint64) *graph.Graph {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	require.NoError(t, g.Validate())
+	require.NoError(t, g.InitWeights(rng))
+	for _, l := range g.Layers {
+		p := l.Params
+		if p == nil {
+			continue
+		}
+		for _, arr := range [][]float32{p.B, p.Beta, p.Mean} {
+			for j := range arr {
+				arr[j] = float32(rng.NormFloat64() * 0.3)
+			}
+		}
+		for _, arr := range [][]float32{p.Gamma, p.Var} {
+			for j := range arr {
+				arr[j] = float32(0.5 + rng.Float64())
+			}
+		}
+	}
+	return g
+}
+
+func randInput(rng *rand.Rand, n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	return x
+}
+
+// TestGradientsFiniteDifferences checks the float64 engine's backward pass
+// of every layer kind against central differences of the training-mode
+// loss, for a sample of parameters and of input values. With h = 1e-5 the
+// truncation error of a central difference is O(h²·f''') ≈ 1e-10 and the
+// rounding error about 1e-16/h ≈ 1e-11, so a relative tolerance of 1e-6
+// (absolute 1e-8 near zero) leaves a wide margin while catching any wrong
+// term. Dropout draws the same mask in every pass (fixed seed), and
+// random inputs keep ReLU and max pool away from their kinks.
+func TestGradientsFiniteDifferences(t *testing.T) {
+	for ci, tc := range gradCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			g := withWeights(t, tc.build(), uint64(ci))
+			rng := rand.New(rand.NewPCG(uint64(ci), 2))
+			const n = 19 // two chunks, the second partial: the reductions run
+			e, err := newEngine[float64](g, n, 2, true, dgemm)
+			require.NoError(t, err)
+			e.wantInputGrad()
+			e.dropSeed = 42
+			copy(e.input(), randInput(rng, n*g.Input.Size()))
+			labels := make([]int, n)
+			for i := range labels {
+				labels[i] = rng.IntN(g.Classes)
+			}
+			lossAt := func() float64 {
+				e.forward(n, true)
+				l, _ := e.loss(labels, n, false)
+				return l * n // sum, so that gradients are O(1)
+			}
+			e.forward(n, true)
+			e.loss(labels, n, true)
+			e.backward(n)
+			gp := append([]float64(nil), e.grads...)
+			gx := append([]float64(nil), e.grad[0][:n*g.Input.Size()]...)
+
+			const h = 1e-5
+			check := func(what string, v []float64, j int, analytic float64) {
+				old := v[j]
+				v[j] = old + h
+				up := lossAt()
+				v[j] = old - h
+				down := lossAt()
+				v[j] = old
+				fd := (up - down) / (2 * h) / n
+				require.InDelta(t, fd, analytic, 1e-8+1e-6*math.Abs(fd),
+					"%s %d: finite difference %v, backward %v", what, j, fd, analytic)
+			}
+			for j := range e.params {
+				check("param", e.params, j, gp[j])
+			}
+			for j := 0; j < len(gx); j += 3 {
+				check("input", e.input(), j, gx[j])
+			}
+		})
+	}
+}
