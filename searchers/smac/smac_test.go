@@ -44,9 +44,9 @@ func runBowl(t *testing.T, s search.Searcher, n int) float64 {
 // cost, 50 proposals find a lower mean best cost over 5 seeds than 50
 // uniform samples. (At 25 they do not: with the initial design and every
 // second proposal random, only 10 of 25 come from the forest, which learns
-// a smooth 16-dimensional cost slowly.) Uniform samples have an expected cost near 16 * 0.1233
-// (the mean of (u - 0.3)^2 is 1/3 - 0.3 + 0.09 = 0.1233), the best of 50
-// rarely below 0.8.
+// a smooth 16-dimensional cost slowly.) Uniform samples have an expected
+// cost near 16 * 0.1233 (the mean of (u - 0.3)^2 is 1/3 - 0.3 + 0.09 =
+// 0.1233), the best of 50 rarely below 0.8.
 func TestBeatsRandomOnBowl(t *testing.T) {
 	const seeds, n = 5, 50
 	var gpMean, randMean float64
