@@ -87,9 +87,10 @@ type spec struct {
 // CIFAR-10: no copy is on the machine this package was written on. The
 // archive's SHA-256 (with its size and MD5 c32a1d4ab5d03f1284b67883e8d87530)
 // is the one published by many independent users of the archive; the
-// per-batch hashes are as published by the loaders of other libraries.
-// TODO: recompute the CIFAR-10 per-batch hashes from a verified archive;
-// they are taken from one published source, not measured here.
+// per-batch hashes are as published by the loaders of other libraries, and
+// that of test_batch.bin is also published independently of them.
+// TODO: recompute the CIFAR-10 training-batch hashes from the verified
+// archive; they come from one published source, not measured here.
 const (
 	mnistTrainImages = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
 	mnistTrainLabels = "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"

@@ -232,3 +232,27 @@ func TestProgressWithoutLength(t *testing.T) {
 	assert.Equal(t, "\rx 3.0 MiB\rx 3.0 MiB\n", b.String())
 	_ = time.Second
 }
+
+func TestLoadArchiveFromDir(t *testing.T) {
+	// An archive the user downloaded by hand into Dir is verified and
+	// extracted into the cache, and left where it was.
+	sp, files, arch := tinyArchive(t)
+	dir, cache := t.TempDir(), t.TempDir()
+	p := writeFile(t, filepath.Join(dir, "cifar10"), "cifar-10-binary.tar.gz", arch)
+	train, test, err := newLoader(sp, Options{Dir: dir, CacheDir: cache}).load(context.Background())
+	require.NoError(t, err)
+	checkCIFAR(t, test, files["test_batch.bin"])
+	assert.Equal(t, 6, train.N)
+	assert.FileExists(t, p)
+	assert.ElementsMatch(t, []string{"data_batch_1.bin", "data_batch_2.bin", "test_batch.bin"},
+		listDir(t, filepath.Join(cache, "cifar10")))
+
+	// A damaged archive is an error, and nothing is extracted.
+	arch[len(arch)/2] ^= 1
+	writeFile(t, filepath.Join(dir, "cifar10"), "cifar-10-binary.tar.gz", arch)
+	cache2 := t.TempDir()
+	_, _, err = newLoader(sp, Options{Dir: dir, CacheDir: cache2}).load(context.Background())
+	requireKind(t, err, ErrChecksum)
+	assert.Contains(t, err.Error(), p+": checksum mismatch")
+	assert.Empty(t, listDir(t, filepath.Join(cache2, "cifar10")))
+}

@@ -99,17 +99,27 @@ func (l *loader) load(ctx context.Context) (train, test *Set, err error) {
 		return train, test, err
 	}
 
-	// 1. The caller's directory.
+	// 1. The caller's directory: the files, or else the archive they come
+	// in, which is verified and extracted into the cache.
+	cache, cerr := l.cacheDir()
 	if l.opts.Dir != "" {
 		for _, sub := range l.sp.subdirs {
 			if dir := filepath.Join(l.opts.Dir, sub); l.complete(dir) {
 				return decode(dir, "dir")
 			}
 		}
+		if p := l.findArchive(); p != "" {
+			if cerr != nil {
+				l.note(p, "not extracted: no cache folder: "+cerr.Error())
+			} else if err := l.useArchive(p, cache); err != nil {
+				return nil, nil, err
+			} else if l.complete(cache) {
+				return decode(cache, "archive")
+			}
+		}
 	}
 
 	// 2. The cache folder.
-	cache, cerr := l.cacheDir()
 	if cerr != nil {
 		l.note("user cache folder", cerr.Error())
 	} else if l.complete(cache) {
@@ -329,4 +339,44 @@ func (l *loader) checkCount(n int, f fileSpec, path string) error {
 	}
 	return &CorruptError{Dataset: l.sp.name, Path: path, Kind: ErrCountMismatch,
 		Detail: fmt.Sprintf("%d examples, want %d", n, f.count)}
+}
+
+// findArchive returns the path of the data set's archive in Options.Dir or
+// one of its sub-folders, or "" if there is none.
+func (l *loader) findArchive() string {
+	a := l.sp.archive
+	if a == nil {
+		return ""
+	}
+	for _, sub := range l.sp.subdirs {
+		p := filepath.Join(l.opts.Dir, sub, a.file)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
+// useArchive checks the SHA-256 of the archive at p and extracts the data
+// set's files from it into dir.
+func (l *loader) useArchive(p, dir string) error {
+	l.log.Info("dataset archive found", "path", p, "to", dir)
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("datasets: %w", err)
+	}
+	h := sha256.New()
+	_, err = io.Copy(h, f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("datasets: %s: %w", l.sp.name, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != l.sp.archive.sha256 {
+		return &CorruptError{Dataset: l.sp.name, Path: p, Kind: ErrChecksum,
+			Detail: fmt.Sprintf("sha-256 %s, want %s", got, l.sp.archive.sha256)}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("datasets: %s: %w", l.sp.name, err)
+	}
+	return l.extract(p, dir)
 }

