@@ -47,6 +47,15 @@ func gradCases() []gradCase {
 			g.Softmax(g.Dense(u, 3))
 			return g
 		}},
+		{"concat-single-channel-parts", func() *graph.Graph {
+			g := graph.New(graph.Shape{H: 4, W: 4, C: 2}, 3)
+			a := g.Conv(0, 1, 3, 1) // one channel
+			r := g.ReLU(g.Conv(0, 3, 1, 1))
+			c := g.Concat(a, r) // single-channel main part
+			d := g.Concat(c, a) // single-channel skip part
+			g.Softmax(g.Dense(g.GAP(g.BatchNorm(d)), 3))
+			return g
+		}},
 		{"odd-sizes-stride2-k5-overlapping-pool", func() *graph.Graph {
 			g := graph.New(graph.Shape{H: 7, W: 6, C: 2}, 2)
 			u := g.Conv(0, 3, 5, 2)
@@ -96,7 +105,7 @@ func randInput(rng *rand.Rand, n int) []float64 {
 // TestGradientsFiniteDifferences checks the float64 engine's backward pass
 // of every layer kind against central differences of the training-mode
 // loss, for a sample of parameters and of input values. With h = 1e-5 the
-// truncation error of a central difference is O(h²·f''') ≈ 1e-10 and the
+// truncation error of a central difference is O(h²·f”') ≈ 1e-10 and the
 // rounding error about 1e-16/h ≈ 1e-11, so a relative tolerance of 1e-6
 // (absolute 1e-8 near zero) leaves a wide margin while catching any wrong
 // term. Dropout draws the same mask in every pass (fixed seed), and

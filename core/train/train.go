@@ -240,7 +240,7 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 	t.bestParams = make([]float32, len(e.params))
 	t.bestStats = make([]float32, len(e.stats))
 	res := &Result{Metric: math.NaN()}
-	bestLoss := math.Inf(1)
+	stopper := earlyStop{patience: cfg.Patience, best: math.Inf(1)}
 	step := uint64(0)
 	started := time.Now()
 
@@ -252,14 +252,7 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 		}
 		e.exportTo(e.g)
 		res.Graph = e.g
-		if k := len(res.Curve); k > 0 {
-			from := max(k-cfg.Patience, 0)
-			var s float64
-			for _, ep := range res.Curve[from:] {
-				s += ep.ValAccuracy
-			}
-			res.Metric = s / float64(k-from)
-		}
+		res.Metric = Metric(res.Curve, cfg.Patience)
 		cfg.Logger.Info("trained", "epochs", len(res.Curve), "best_epoch", res.BestEpoch,
 			"metric", res.Metric, "stop", stop, "elapsed", time.Since(started))
 		return res
@@ -309,11 +302,13 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 		if cfg.OnEpoch != nil {
 			cfg.OnEpoch(ep)
 		}
-		if ep.ValLoss < bestLoss {
-			bestLoss, res.BestEpoch = ep.ValLoss, epoch
+		improved, stop := stopper.observe(ep)
+		if improved {
+			res.BestEpoch = epoch
 			copy(t.bestParams, e.params)
 			copy(t.bestStats, e.stats)
-		} else if epoch-res.BestEpoch >= cfg.Patience {
+		}
+		if stop {
 			return finish("early"), nil
 		}
 	}
@@ -431,3 +426,36 @@ func mix(seed, n uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
+// earlyStop is the stopping rule of section 3.4: stop once the validation
+// loss has not decreased for patience epochs.
+type earlyStop struct {
+	patience  int
+	best      float64
+	bestEpoch int
+}
+
+// observe takes one epoch's figures and says whether its validation loss
+// is the best so far and whether training should stop after it.
+func (s *earlyStop) observe(ep Epoch) (improved, stop bool) {
+	if ep.ValLoss < s.best {
+		s.best, s.bestEpoch = ep.ValLoss, ep.Epoch
+		return true, false
+	}
+	return false, ep.Epoch-s.bestEpoch >= s.patience
+}
+
+// Metric returns the performance estimate of section 3.4 for a learning
+// curve: the mean validation accuracy of its last tau epochs (of all of
+// them when there are fewer), or NaN for an empty curve.
+func Metric(curve []Epoch, tau int) float64 {
+	k := len(curve)
+	if k == 0 {
+		return math.NaN()
+	}
+	from := max(k-max(tau, 1), 0)
+	var s float64
+	for _, ep := range curve[from:] {
+		s += ep.ValAccuracy
+	}
+	return s / float64(k-from)
+}
