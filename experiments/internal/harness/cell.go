@@ -1,0 +1,121 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// ResultFile is the name of the file, in a search's directory, that holds
+// its finished [Outcome].
+const ResultFile = "result.json"
+
+// Outcome is one finished search with its final test: one seed of one
+// table cell. It is written to ResultFile in the search's directory, and
+// tables and figures are built from these files.
+type Outcome struct {
+	Searcher string             `json:"searcher"`
+	Dataset  string             `json:"dataset"`
+	Seed     uint64             `json:"seed"`
+	Options  map[string]float64 `json:"options,omitempty"`
+	Profile  Profile            `json:"profile"`
+	Meta     Meta               `json:"meta"`
+	Search   SearchResult       `json:"search"`
+	// BestID and BestValError are the best model of the search and its
+	// validation error.
+	BestID       int     `json:"best_id"`
+	BestValError float64 `json:"best_val_error"`
+	// TestError is the error rate on the test set after the final
+	// training; Tested says whether the final step ran.
+	TestError float64 `json:"test_error"`
+	Tested    bool    `json:"tested"`
+	// Seconds is the wall time of search plus final training.
+	Seconds float64 `json:"seconds"`
+}
+
+// CellJob is one search and, when Final is set, its final training.
+type CellJob struct {
+	SearchJob
+	Final bool
+	Meta  Meta
+	// Tracker, if not nil, reports progress.
+	Tracker *Tracker
+}
+
+// RunCell runs one search in job.Dir and, with job.Final, retrains its best
+// model and tests it; it writes the outcome to ResultFile in job.Dir. With
+// job.Resume a finished outcome found there is returned as it is, and an
+// unfinished search is continued. Without job.Resume a directory that
+// already holds files is an error, so that no result is overwritten.
+func RunCell(ctx context.Context, eng Engine, job CellJob) (*Outcome, error) {
+	path := filepath.Join(job.Dir, ResultFile)
+	if job.Resume {
+		var done Outcome
+		err := ReadJSON(path, &done)
+		if err == nil && (done.Tested || !job.Final) {
+			if job.Tracker != nil {
+				job.Tracker.Skip()
+			}
+			return &done, nil
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	} else if ents, err := os.ReadDir(job.Dir); err == nil && len(ents) > 0 {
+		return nil, fmt.Errorf("harness: %s already holds a search; continue it with -resume or choose another -out", job.Dir)
+	}
+	if err := os.MkdirAll(job.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+
+	// Search.
+	start := time.Now()
+	var prog *Progress
+	if job.Tracker != nil {
+		prog = job.Tracker.Start("searcher", job.Searcher, "dataset", job.Data.Name, "seed", job.Seed)
+		if job.OnModel == nil {
+			job.OnModel = prog.OnModel
+		}
+	}
+	res, err := eng.Search(ctx, job.SearchJob)
+	if err != nil {
+		return nil, fmt.Errorf("harness: search %s on %s, seed %d: %w", job.Searcher, job.Data.Name, job.Seed, err)
+	}
+	out := &Outcome{
+		Searcher: job.Searcher, Dataset: job.Data.Name, Seed: job.Seed, Options: job.Options,
+		Profile: job.Profile, Meta: job.Meta, Search: *res,
+	}
+	best := res.Best()
+	if best == nil {
+		return nil, fmt.Errorf("harness: search %s on %s, seed %d: no model trained successfully (%d tried)",
+			job.Searcher, job.Data.Name, job.Seed, len(res.Models))
+	}
+	out.BestID, out.BestValError = best.ID, best.Cost
+
+	// Final training on train + validation, one test.
+	if job.Final {
+		if best.Graph == nil {
+			return nil, fmt.Errorf("harness: search %s on %s, seed %d: best model %d has no graph",
+				job.Searcher, job.Data.Name, job.Seed, best.ID)
+		}
+		e, err := eng.Final(ctx, FinalJob{Graph: best.Graph, Data: job.Data, Profile: job.Profile,
+			Seed: job.Seed, Logger: job.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("harness: final training of %s's model %d on %s, seed %d: %w",
+				job.Searcher, best.ID, job.Data.Name, job.Seed, err)
+		}
+		out.TestError, out.Tested = e, true
+	}
+	out.Seconds = time.Since(start).Seconds()
+	if prog != nil {
+		prog.Done("models", len(res.Models), "best_val_error", round3(best.Cost), "test_error", round3(out.TestError))
+	}
+	if err := WriteJSON(path, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,78 @@
+package harness
+
+import (
+	"log/slog"
+	"math"
+	"time"
+)
+
+// Tracker follows an experiment made of several searches of known budget,
+// to say how much time is left in all.
+type Tracker struct {
+	log    *slog.Logger
+	budget time.Duration
+	total  int
+	done   int
+	start  time.Time
+}
+
+// NewTracker follows total searches of the given budget each; log nil
+// means discard.
+func NewTracker(log *slog.Logger, total int, budget time.Duration) *Tracker {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Tracker{log: log, budget: budget, total: total, start: time.Now()}
+}
+
+// Start returns the progress of the next search, with attrs (searcher,
+// data set, seed) on each of its lines.
+func (t *Tracker) Start(attrs ...any) *Progress {
+	t.done++
+	log := t.log.With(attrs...)
+	log.Info("search started", "search", t.done, "of", t.total,
+		"elapsed", round(time.Since(t.start)), "time_left", round(t.left(t.budget)))
+	return &Progress{t: t, log: log, start: time.Now()}
+}
+
+// Skip counts a search that will not run (missing data, already done).
+func (t *Tracker) Skip() { t.done++ }
+
+// left is an estimate of the time left: what remains of the current
+// search's budget plus the budgets of the searches not started.
+func (t *Tracker) left(current time.Duration) time.Duration {
+	return max(current, 0) + time.Duration(t.total-t.done)*t.budget
+}
+
+// Progress reports one search's progress.
+type Progress struct {
+	t     *Tracker
+	log   *slog.Logger
+	start time.Time
+}
+
+// OnModel logs one line after each model: models done, the best validation
+// error so far, elapsed time and time left. It fits SearchJob.OnModel.
+func (p *Progress) OnModel(done []ModelResult) {
+	best, failed := math.NaN(), 0
+	for _, m := range done {
+		if m.Failed {
+			failed++
+		} else if math.IsNaN(best) || m.Cost < best {
+			best = m.Cost
+		}
+	}
+	el := time.Since(p.start)
+	p.log.Info("progress", "models", len(done), "failed", failed, "best_error", round3(best),
+		"elapsed", round(el), "time_left", round(p.t.left(p.t.budget-el)))
+}
+
+// Done logs the end of the search.
+func (p *Progress) Done(attrs ...any) {
+	p.log.Info("search done", append(attrs, "elapsed", round(time.Since(p.start)))...)
+}
+
+func round(d time.Duration) time.Duration { return d.Round(time.Second) }
+
+// round3 keeps three decimals of an error rate for log lines.
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
