@@ -115,7 +115,7 @@ const (
 // serve the same bytes, and the content hash decides in any case.
 var (
 	mnistURLs = []string{
-		"https://yann.lecun.com/exdb/mnist/",
+		"http://yann.lecun.com/exdb/mnist/",
 		"https://storage.googleapis.com/cvdf-datasets/mnist/",
 		"https://ossci-datasets.s3.amazonaws.com/mnist/",
 	}

@@ -13,8 +13,9 @@
 // [Load] looks for a data set in this order and uses the first place that
 // holds every file:
 //
-//  1. the directory given in [Options.Dir] (and a sub-folder named after the
-//     data set);
+//  1. the directory given in [Options.Dir] (and sub-folders named after the
+//     data set; for CIFAR-10 also the downloaded archive, which is verified
+//     and extracted into the cache);
 //  2. the cache folder, [Options.CacheDir], by default
 //     $XDG_CACHE_HOME/morphnas/datasets (see [os.UserCacheDir]);
 //  3. places where packages install the files without a download: for

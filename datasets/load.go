@@ -20,8 +20,11 @@ import (
 // download it. The zero value looks in the cache folder and the package
 // locations only, and never uses the network.
 type Options struct {
-	// Dir is searched first, and a sub-folder named after the data set
-	// ("mnist", "fashion", "cifar10") before Dir itself. "" skips it.
+	// Dir is searched first: the sub-folders named after the data set
+	// (mnist; fashion or fashion-mnist; cifar10/cifar-10-batches-bin,
+	// cifar10 or cifar-10-batches-bin), then Dir itself. For CIFAR-10 a
+	// downloaded cifar-10-binary.tar.gz in one of them is also used: it is
+	// verified and extracted into the cache. "" skips Dir.
 	Dir string
 	// CacheDir holds downloaded data sets, one sub-folder each. ""
 	// means $XDG_CACHE_HOME/morphnas/datasets ([os.UserCacheDir]).

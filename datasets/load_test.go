@@ -48,7 +48,7 @@ func TestLoadNotFound(t *testing.T) {
 			"DIR/mnist (no such directory)", "DIR (no data set files)", "CACHE/mnist (no such directory)",
 			"!no!such!module@v0.0.0-20000101000000-000000000000/data (module example.com/NoSuchModule@",
 			"go mod download example.com/NoSuchModule@v0.0.0-20000101000000-000000000000 (not run: Options.Download is false)",
-			"https://yann.lecun.com/exdb/mnist/train-images-idx3-ubyte.gz (not downloaded: Options.Download is false)",
+			"http://yann.lecun.com/exdb/mnist/train-images-idx3-ubyte.gz (not downloaded: Options.Download is false)",
 		}},
 		{"fashion", func() *spec {
 			sp := *fashionSpec
