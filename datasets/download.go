@@ -22,7 +22,7 @@ import (
 const stallTimeout = 60 * time.Second
 
 // errStalled is the cause given to a download's context when it stalls.
-var errStalled = errors.New("no data received for 60 s")
+var errStalled = errors.New("transfer stalled")
 
 // client returns the HTTP client of downloads.
 func (l *loader) client() *http.Client {
@@ -129,7 +129,7 @@ func (l *loader) fetch(ctx context.Context, url, dst, wantSHA string, verify fun
 	// Request, with a watchdog that cancels a stalled transfer.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	watchdog := time.AfterFunc(stallTimeout, func() { cancel(errStalled) })
+	watchdog := time.AfterFunc(l.stall, func() { cancel(errStalled) })
 	defer watchdog.Stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -139,7 +139,7 @@ func (l *loader) fetch(ctx context.Context, url, dst, wantSHA string, verify fun
 	resp, err := l.client().Do(req)
 	if err != nil {
 		if cause := context.Cause(ctx); errors.Is(cause, errStalled) {
-			err = cause
+			err = fmt.Errorf("%w: no response for %v", cause, l.stall)
 		}
 		return fail(err)
 	}
@@ -151,16 +151,19 @@ func (l *loader) fetch(ctx context.Context, url, dst, wantSHA string, verify fun
 	// Body into the temporary file, hashed and shown as it comes.
 	h := sha256.New()
 	bar := newProgress(l.opts.Progress, l.sp.name+" "+path.Base(req.URL.Path), resp.ContentLength)
-	body := &watchedReader{r: resp.Body, watchdog: watchdog}
+	body := &watchedReader{r: resp.Body, watchdog: watchdog, every: l.stall}
 	n, err := io.Copy(io.MultiWriter(tmp, h, bar), body)
 	bar.finish()
 	if err != nil {
 		if cause := context.Cause(ctx); errors.Is(cause, errStalled) {
-			return fail(fmt.Errorf("after %d bytes: %w", n, cause))
+			return fail(fmt.Errorf("%w: no data for %v after %d bytes", cause, l.stall, n))
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return &CorruptError{Dataset: l.sp.name, Path: url, Kind: ErrTruncated,
-				Detail: fmt.Sprintf("connection closed after %d of %d bytes", n, resp.ContentLength)}
+			detail := fmt.Sprintf("connection closed after %d bytes", n)
+			if resp.ContentLength >= 0 {
+				detail = fmt.Sprintf("connection closed after %d of %d bytes", n, resp.ContentLength)
+			}
+			return &CorruptError{Dataset: l.sp.name, Path: url, Kind: ErrTruncated, Detail: detail}
 		}
 		return fail(fmt.Errorf("after %d bytes: %w", n, err))
 	}
@@ -197,12 +200,13 @@ func (l *loader) fetch(ctx context.Context, url, dst, wantSHA string, verify fun
 type watchedReader struct {
 	r        io.Reader
 	watchdog *time.Timer
+	every    time.Duration
 }
 
 func (w *watchedReader) Read(p []byte) (int, error) {
 	n, err := w.r.Read(p)
 	if n > 0 {
-		w.watchdog.Reset(stallTimeout)
+		w.watchdog.Reset(w.every)
 	}
 	return n, err
 }

@@ -230,7 +230,6 @@ func TestProgressWithoutLength(t *testing.T) {
 	p.Write(make([]byte, 3<<20))
 	p.finish()
 	assert.Equal(t, "\rx 3.0 MiB\rx 3.0 MiB\n", b.String())
-	_ = time.Second
 }
 
 func TestLoadArchiveFromDir(t *testing.T) {
@@ -255,4 +254,32 @@ func TestLoadArchiveFromDir(t *testing.T) {
 	requireKind(t, err, ErrChecksum)
 	assert.Contains(t, err.Error(), p+": checksum mismatch")
 	assert.Empty(t, listDir(t, filepath.Join(cache2, "cifar10")))
+}
+
+func TestDownloadStalled(t *testing.T) {
+	// A server that sends half the archive and then nothing: the download
+	// gives up after the stall time (shortened here to 200 ms) and leaves
+	// nothing behind.
+	sp, _, arch := tinyArchive(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(arch)))
+		w.Write(arch[:len(arch)/2])
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	sp.archive.url = srv.URL + "/cifar-10-binary.tar.gz"
+	cache := t.TempDir()
+	l := newLoader(sp, Options{CacheDir: cache, Download: true})
+	l.stall = 200 * time.Millisecond
+	start := time.Now()
+	_, _, err := l.load(context.Background())
+	require.ErrorIs(t, err, ErrNotFound)
+	assert.ErrorIs(t, err, errStalled)
+	assert.Contains(t, err.Error(), "transfer stalled: no data for 200ms after ")
+	assert.Less(t, time.Since(start), 4*time.Second)
+	assert.Empty(t, listDir(t, filepath.Join(cache, "cifar10")))
 }

@@ -75,6 +75,7 @@ type loader struct {
 	opts   Options
 	log    *slog.Logger
 	looked []Place
+	stall  time.Duration // a download without data for this long fails
 }
 
 func newLoader(sp *spec, opts Options) *loader {
@@ -82,7 +83,7 @@ func newLoader(sp *spec, opts Options) *loader {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &loader{sp: sp, opts: opts, log: log.With("dataset", sp.name)}
+	return &loader{sp: sp, opts: opts, log: log.With("dataset", sp.name), stall: stallTimeout}
 }
 
 // note records a place that was not used.
