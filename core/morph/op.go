@@ -1,5 +1,7 @@
 package morph
 
+import "fmt"
+
 // Kind names one of the four graph-level morphisms of section 3.3.
 type Kind string
 
@@ -25,4 +27,24 @@ type Op struct {
 	Units int `json:"units,omitempty"`
 	// Kernel is the kernel size of a conv layer inserted by deepen.
 	Kernel int `json:"kernel,omitempty"`
+}
+
+// String returns a short readable form of the operation, such as
+// "widen(node 4, units 128)" or "add-skip(node 3, to 9)".
+func (o Op) String() string {
+	switch o.Kind {
+	case Deepen:
+		switch {
+		case o.Kernel > 0:
+			return fmt.Sprintf("deepen(node %d, kernel %d)", o.Node, o.Kernel)
+		case o.Units > 0:
+			return fmt.Sprintf("deepen(node %d, units %d)", o.Node, o.Units)
+		}
+		return fmt.Sprintf("deepen(node %d)", o.Node)
+	case Widen:
+		return fmt.Sprintf("widen(node %d, units %d)", o.Node, o.Units)
+	case AddSkip, ConcatSkip:
+		return fmt.Sprintf("%s(node %d, to %d)", o.Kind, o.Node, o.To)
+	}
+	return fmt.Sprintf("%q(node %d, to %d, units %d, kernel %d)", string(o.Kind), o.Node, o.To, o.Units, o.Kernel)
 }
