@@ -1,0 +1,35 @@
+// Package search is the search loop of the harness: it asks a Searcher for
+// proposals, builds each proposed model (the parent's stored weights carried
+// through the morph operations, or a fresh initialisation), trains it with a
+// Trainer, and records the outcome, within a budget of wall-clock time,
+// models and epochs per model (paper, sections 4.1 to 4.4).
+//
+// Everything a search produces lives in one directory:
+//
+//	run.json             the run's record: searcher, settings, seed, profile,
+//	                     dataset, code version, Go version, CPU
+//	journal.jsonl        append-only events, one JSON object a line: session,
+//	                     proposal, start, epoch, failure, observation, bound,
+//	                     drop, end
+//	models/000007.json   the architecture of model 7 (graph JSON)
+//	models/000007.weights its trained weights (graph.WriteWeights, with CRC)
+//	lock                 held while a search runs in the directory
+//
+// Model files are written atomically (a temporary file, synced, renamed,
+// and the directory synced) before the observation that refers to them is
+// appended to the journal, and the journal is synced after each
+// observation. Running Run again on the same directory resumes: the history
+// is rebuilt from the journal, proposals that were handed out but not
+// finished are trained again under their ids, finished models are never
+// retrained, and files left by an interrupted write are removed. The
+// budget is a total over all sessions and may be raised on resume.
+//
+// While one model trains, the searcher already prepares the next proposal,
+// which waits in a bounded queue (section 4.3); the time the trainers sit
+// idle is measured. Candidates whose estimated memory exceeds the bound are
+// discarded before training, and an out-of-memory failure lowers the bound
+// (section 4.4); the bound is journaled and survives a resume.
+//
+// A trial that panics, diverges or runs out of memory becomes a failed
+// observation with its reason, and the search goes on.
+package search
