@@ -40,3 +40,18 @@ func BenchmarkSplit(b *testing.B) {
 		s.Split(0.8, 1)
 	}
 }
+
+// BenchmarkLoadReal finds, verifies and decodes the real MNIST and
+// Fashion-MNIST files where they are installed on this machine.
+func BenchmarkLoadReal(b *testing.B) {
+	for _, name := range []string{"mnist", "fashion"} {
+		b.Run(name, func(b *testing.B) {
+			cache := b.TempDir()
+			for b.Loop() {
+				if _, _, err := Load(name, Options{CacheDir: cache}); err != nil {
+					b.Skip(err)
+				}
+			}
+		})
+	}
+}
