@@ -40,6 +40,9 @@ type Searcher struct {
 	seed    uint64
 	input   graph.Shape
 	classes int
+	// The space: depths from minDepth to maxDepth, widths from widths.
+	minDepth, maxDepth int
+	widths             []int
 }
 
 // New returns a random searcher. cfg.Initial fixes the input shape and the
@@ -48,7 +51,10 @@ func New(cfg search.Config) (*Searcher, error) {
 	if cfg.Initial == nil {
 		return nil, errors.New("random: config has no initial architecture (it fixes input shape and classes)")
 	}
-	return &Searcher{seed: cfg.Seed, input: cfg.Initial.Input, classes: cfg.Initial.Classes}, nil
+	return &Searcher{
+		seed: cfg.Seed, input: cfg.Initial.Input, classes: cfg.Initial.Classes,
+		minDepth: MinDepth, maxDepth: MaxDepth, widths: Widths,
+	}, nil
 }
 
 // Propose returns a fresh plain CNN not yet observed or pending: one drawn at
@@ -62,10 +68,10 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 	rng := h.Rand(s.seed)
 	seen := seenSet(h)
 	for range draws {
-		depth := MinDepth + rng.IntN(MaxDepth-MinDepth+1)
+		depth := s.minDepth + rng.IntN(s.maxDepth-s.minDepth+1)
 		widths := make([]int, depth)
 		for i := range widths {
-			widths[i] = Widths[rng.IntN(len(Widths))]
+			widths[i] = s.widths[rng.IntN(len(s.widths))]
 		}
 		g := s.build(widths)
 		if !seen[g.Hash()] {
@@ -75,7 +81,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 
 	// Scan the space from a random point: index i of Size() decodes to one
 	// architecture.
-	n := Size()
+	n := s.Size()
 	start := rng.IntN(n)
 	for k := range n {
 		if k%1024 == 0 {
@@ -83,7 +89,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 				return search.Proposal{}, err
 			}
 		}
-		g := s.build(Decode((start + k) % n))
+		g := s.build(s.Decode((start + k) % n))
 		if !seen[g.Hash()] {
 			return search.Proposal{Graph: g}, nil
 		}
@@ -92,36 +98,37 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 }
 
 // Size returns the number of architectures in the space.
-func Size() int {
+func (s *Searcher) Size() int {
 	n, p := 0, 1
-	for d := 1; d <= MaxDepth; d++ {
-		p *= len(Widths)
-		if d >= MinDepth {
+	for d := 1; d <= s.maxDepth; d++ {
+		p *= len(s.widths)
+		if d >= s.minDepth {
 			n += p
 		}
 	}
 	return n
 }
 
-// Decode returns the widths of architecture i of the space, 0 <= i < Size():
-// all architectures of depth MinDepth first, then the next depth, each depth
-// in the order of its widths read as digits (first layer most significant).
-// It panics if i is out of range.
-func Decode(i int) []int {
-	if i < 0 || i >= Size() {
-		panic(fmt.Sprintf("random: architecture index %d out of range [0, %d)", i, Size()))
+// Decode returns the widths of architecture i of the space, 0 <= i <
+// Size(): all architectures of the smallest depth first, then the next
+// depth, each depth in the order of its widths read as digits (first layer
+// most significant). It panics if i is out of range.
+func (s *Searcher) Decode(i int) []int {
+	if i < 0 || i >= s.Size() {
+		panic(fmt.Sprintf("random: architecture index %d out of range [0, %d)", i, s.Size()))
 	}
+	nw := len(s.widths)
 	p := 1
-	for d := 1; d < MinDepth; d++ {
-		p *= len(Widths)
+	for d := 1; d < s.minDepth; d++ {
+		p *= nw
 	}
-	for d := MinDepth; ; d++ {
-		p *= len(Widths)
+	for d := s.minDepth; ; d++ {
+		p *= nw
 		if i < p {
 			widths := make([]int, d)
 			for j := d - 1; j >= 0; j-- {
-				widths[j] = Widths[i%len(Widths)]
-				i /= len(Widths)
+				widths[j] = s.widths[i%nw]
+				i /= nw
 			}
 			return widths
 		}
