@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/morphnas/morphnas/plots"
 )
 
 // ResultFile is the name of the file, in a search's directory, that holds
@@ -118,4 +120,14 @@ func RunCell(ctx context.Context, eng Engine, job CellJob) (*Outcome, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// Run returns the search's models as plots see them, for figures 4b and
+// 4c.
+func (o *Outcome) Run() plots.Run {
+	r := plots.Run{Seed: o.Seed, Duration: o.Search.Seconds}
+	for _, m := range o.Search.Models {
+		r.Models = append(r.Models, plots.Model{Cost: m.Cost, Elapsed: m.Elapsed, Failed: m.Failed})
+	}
+	return r
 }

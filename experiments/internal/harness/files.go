@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -68,4 +69,16 @@ func WriteWith(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("harness: writing %s: %w", path, err)
 	}
 	return WriteFile(path, b.Bytes())
+}
+
+// WriteCSV writes the records (the first one the header) to path
+// atomically.
+func WriteCSV(path string, recs [][]string) error {
+	return WriteWith(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		if err := cw.WriteAll(recs); err != nil {
+			return err
+		}
+		return cw.Error()
+	})
 }
