@@ -62,7 +62,7 @@ func (e *Engine) Search(ctx context.Context, job harness.SearchJob) (*harness.Se
 			Graph: graph.PlainCNN(shape, len(job.Data.Train.Classes), blocks),
 		})
 		if job.OnModel != nil {
-			job.OnModel(res.Models)
+			job.OnModel(harness.StatusOf(res.Models))
 		}
 	}
 	res.Seconds = elapsed + 1

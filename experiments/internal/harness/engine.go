@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 
 	"github.com/morphnas/morphnas/core/graph"
 )
@@ -40,9 +41,30 @@ type SearchJob struct {
 	// "lambda"); nil means the searcher's defaults.
 	Options map[string]float64
 	Logger  *slog.Logger
-	// OnModel, if not nil, is called after each model with the models so
-	// far, for progress lines.
-	OnModel func(done []ModelResult)
+	// OnModel, if not nil, is called after each model with the state of
+	// the search, for progress lines.
+	OnModel func(Status)
+}
+
+// Status is the state of a running search.
+type Status struct {
+	// Models is the number of models back, Failed of them failed.
+	Models, Failed int
+	// Best is the lowest validation error so far, NaN while there is none.
+	Best float64
+}
+
+// StatusOf returns the status of a search with these models.
+func StatusOf(models []ModelResult) Status {
+	st := Status{Models: len(models), Best: math.NaN()}
+	for _, m := range models {
+		if m.Failed {
+			st.Failed++
+		} else if math.IsNaN(st.Best) || m.Cost < st.Best {
+			st.Best = m.Cost
+		}
+	}
+	return st
 }
 
 // ModelResult is one trained model of a search, in the order observed.

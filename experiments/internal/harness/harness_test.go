@@ -160,7 +160,7 @@ func TestRunCell(t *testing.T) {
 			Profile: harness.Profile{Name: "smoke"}},
 		Final: true, Tracker: tr,
 	}
-	job.OnModel = func(m []harness.ModelResult) { seen = append(seen, len(m)) }
+	job.OnModel = func(st harness.Status) { seen = append(seen, st.Models) }
 	out, err := harness.RunCell(context.Background(), eng, job)
 	require.NoError(t, err)
 	assert.Equal(t, []int{1, 2, 3}, seen)

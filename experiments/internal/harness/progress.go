@@ -53,17 +53,9 @@ type Progress struct {
 
 // OnModel logs one line after each model: models done, the best validation
 // error so far, elapsed time and time left. It fits SearchJob.OnModel.
-func (p *Progress) OnModel(done []ModelResult) {
-	best, failed := math.NaN(), 0
-	for _, m := range done {
-		if m.Failed {
-			failed++
-		} else if math.IsNaN(best) || m.Cost < best {
-			best = m.Cost
-		}
-	}
+func (p *Progress) OnModel(st Status) {
 	el := time.Since(p.start)
-	p.log.Info("progress", "models", len(done), "failed", failed, "best_error", round3(best),
+	p.log.Info("progress", "models", st.Models, "failed", st.Failed, "best_error", round3(st.Best),
 		"elapsed", round(el), "time_left", round(p.t.left(p.t.budget-el)))
 }
 
