@@ -447,3 +447,23 @@ func TestOpJSON(t *testing.T) {
 	}
 	assert.Equal(t, `"shrink"(node 1, to 0, units 0, kernel 0)`, fmt.Sprint(Op{Kind: "shrink", Node: 1}))
 }
+
+// TestPartialWeights checks that a graph where some layers lack weights is
+// treated as bare: the architecture changes, nothing is allocated, and the
+// layers whose weights no longer fit lose them, so the graph stays valid.
+func TestPartialWeights(t *testing.T) {
+	g := withWeights(t, find(t, "add"), 1)
+	g.Layers[8].Params = nil // conv 9
+	require.False(t, g.HasWeights())
+	require.NoError(t, Apply(g, Op{Kind: Widen, Node: 1, Units: 8}, nil))
+	require.NoError(t, g.Validate())
+	for _, i := range []int{0, 1, 4, 5, 8, 11} { // producers, batch norms, consumers
+		assert.Nil(t, g.Layers[i].Params, "layer %d", i)
+	}
+	assert.NotNil(t, g.Layers[14].Params, "the classifier is outside the area and keeps its weights")
+	require.NoError(t, Apply(g, Op{Kind: Deepen, Node: 3}, nil))
+	require.NoError(t, g.Validate())
+	for _, l := range g.Layers[len(g.Layers)-3:] {
+		assert.Nil(t, l.Params, "new %s layer", l.Kind)
+	}
+}
