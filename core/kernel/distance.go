@@ -9,7 +9,12 @@ const DefaultLambda = 1.0
 // Distance returns d(a, b) = D_l + lambda*D_s (equation 3). Cost
 // O(la*lb + s^3) for la, lb width layers and s skips.
 func Distance(a, b Arch, lambda float64) float64 {
-	return LayerDistance(a.Widths, b.Widths) + lambda*SkipDistance(a.Skips, b.Skips)
+	var w work
+	return w.distance(a, b, lambda)
+}
+
+func (w *work) distance(a, b Arch, lambda float64) float64 {
+	return w.layers(a.Widths, b.Widths) + lambda*w.skips(a.Skips, b.Skips)
 }
 
 // LayerDistance returns D_l, the minimum edit distance between two width
@@ -17,8 +22,14 @@ func Distance(a, b Arch, lambda float64) float64 {
 // costs WidthDistance. Equation (6) is taken with min, not the paper's
 // max. Cost O(len(a)*len(b)) time and O(len(b)) memory.
 func LayerDistance(a, b []int) float64 {
+	var w work
+	return w.layers(a, b)
+}
+
+func (w *work) layers(a, b []int) float64 {
 	// row[j] holds A[i][j]; row[0] = i is the cost of deleting i layers.
-	row := make([]float64, len(b)+1)
+	row := grow(w.dp, len(b)+1)
+	w.dp = row
 	for j := range row {
 		row[j] = float64(j)
 	}
@@ -47,21 +58,34 @@ func WidthDistance(wa, wb int) float64 {
 // of the smaller skip set into the larger under SkipPairDistance, plus 1 for
 // each skip of the larger set left unmatched. Cost O(s^3).
 func SkipDistance(a, b []Skip) float64 {
+	var w work
+	return w.skips(a, b)
+}
+
+func (w *work) skips(a, b []Skip) float64 {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
-	if len(a) == 0 {
-		return float64(len(b))
+	extra := float64(len(b) - len(a))
+	switch len(a) {
+	case 0:
+		return extra
+	case 1:
+		best := 1.0
+		for _, s := range b {
+			best = min(best, SkipPairDistance(a[0], s))
+		}
+		return best + extra
 	}
-	cost := make([][]float64, len(a))
+	n, m := len(a), len(b)
+	cost := grow(w.cost, n*m)
+	w.cost = cost
 	for i := range a {
-		cost[i] = make([]float64, len(b))
 		for j := range b {
-			cost[i][j] = SkipPairDistance(a[i], b[j])
+			cost[i*m+j] = SkipPairDistance(a[i], b[j])
 		}
 	}
-	_, total := Assign(cost)
-	return total + float64(len(b)-len(a))
+	return w.assign(cost, n, m) + extra
 }
 
 // SkipPairDistance is d_s of equation (8) between two skips of the same
@@ -89,9 +113,10 @@ func Matrix(archs []Arch, lambda float64) [][]float64 {
 	for i := range d {
 		d[i] = flat[i*n : (i+1)*n : (i+1)*n]
 	}
+	var w work
 	for i := range n {
 		for j := range i {
-			v := Distance(archs[i], archs[j], lambda)
+			v := w.distance(archs[i], archs[j], lambda)
 			d[i][j], d[j][i] = v, v
 		}
 	}

@@ -88,8 +88,9 @@ func (k *Kernel) Matrix() [][]float64 {
 // each training architecture that belongs to an anchor subset, then O(n k).
 func (k *Kernel) Row(a Arch) []float64 {
 	d := make([]float64, len(k.archs))
+	var w work
 	for _, i := range k.emb.used {
-		d[i] = Distance(a, k.archs[i], k.lambda)
+		d[i] = w.distance(a, k.archs[i], k.lambda)
 	}
 	x := k.emb.place(d)
 	row := make([]float64, len(k.archs))

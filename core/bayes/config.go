@@ -1,0 +1,118 @@
+package bayes
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+
+	"github.com/morphnas/morphnas/core/kernel"
+)
+
+// The defaults of Config.
+const (
+	// DefaultBeta is the paper's weight of the standard deviation in the
+	// acquisition function (section 5.3).
+	DefaultBeta = 2.5
+
+	// DefaultR is the temperature decrease rate r of Algorithm 1. With
+	// DefaultTLow it gives ceil(ln(TLow)/ln(r)) = 43 expansions per
+	// optimisation, which at the size of Omega(f) for the networks of a
+	// search (tens to a few hundred operations) evaluates a few thousand
+	// candidates: a fraction of a second, far below the training of one
+	// model. Faster cooling expands fewer of the promising inner nodes.
+	DefaultR = 0.85
+
+	// DefaultTLow is the temperature T_low at which Algorithm 1 stops. The
+	// acceptance test exp((c_min - alpha)/T) > U compares costs (error
+	// rates) with T. At T = 1 almost every child is pushed (a child worse
+	// by 0.05 passes 95% of the time); near T = 1e-3 a child worse than the
+	// best by more than a few tenths of a percentage point is almost never
+	// pushed, so cooling further would only repeat a strictly greedy
+	// search.
+	DefaultTLow = 1e-3
+)
+
+// Config holds the settings of the optimizer. The zero value means every
+// default.
+type Config struct {
+	// Beta weighs the standard deviation in alpha = mu - Beta*sigma. Zero
+	// means DefaultBeta (2.5).
+	Beta float64
+	// Lambda weighs skip connections in the distance (equation 3). Zero
+	// means kernel.DefaultLambda (1).
+	Lambda float64
+	// R is the temperature decrease rate of Algorithm 1, in (0, 1). Zero
+	// means DefaultR (0.85).
+	R float64
+	// TLow is the stopping temperature of Algorithm 1, in (0, 1). Zero
+	// means DefaultTLow (1e-3).
+	TLow float64
+	// Seed draws the kernel's Bourgain anchor subsets. The annealing draws
+	// from the generator passed to Optimize.
+	Seed uint64
+	// Noise is the Gaussian process's noise variance (gp.Config.Noise).
+	// Zero means gp.DefaultNoise.
+	Noise float64
+	// MaxParams, when positive, discards candidates with more parameters
+	// (graph.Graph.ParamCount). Zero means no limit.
+	MaxParams int
+	// MaxMemory, when positive, discards candidates whose training memory
+	// estimate (graph.Graph.MemoryBytes at Batch) exceeds it, in bytes: the
+	// bound of section 4.4. Zero means no limit.
+	MaxMemory int64
+	// Batch is the batch size of the memory estimate. Zero means 64, the
+	// paper's.
+	Batch int
+	// MaxCandidates, when positive, stops Algorithm 1 early once that many
+	// candidates were evaluated, a guard on generation time for very large
+	// networks. Zero means no limit: only T_low and the empty queue stop it.
+	MaxCandidates int
+	// Logger receives one Debug event per optimisation. Nil discards.
+	Logger *slog.Logger
+}
+
+// Check returns an error naming the first setting out of range, or nil.
+func (cfg Config) Check() error {
+	_, err := cfg.resolve()
+	return err
+}
+
+// resolve returns cfg with defaults filled in, or an error naming the bad
+// field.
+func (cfg Config) resolve() (Config, error) {
+	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) || v < 0 }
+	switch {
+	case bad(cfg.Beta):
+		return cfg, fmt.Errorf("bayes: config beta %v, want finite and >= 0", cfg.Beta)
+	case bad(cfg.Lambda):
+		return cfg, fmt.Errorf("bayes: config lambda %v, want finite and >= 0", cfg.Lambda)
+	case bad(cfg.R) || cfg.R >= 1:
+		return cfg, fmt.Errorf("bayes: config r %v, want in (0, 1)", cfg.R)
+	case bad(cfg.TLow) || cfg.TLow >= 1:
+		return cfg, fmt.Errorf("bayes: config t_low %v, want in (0, 1)", cfg.TLow)
+	case bad(cfg.Noise):
+		return cfg, fmt.Errorf("bayes: config noise %v, want finite and >= 0", cfg.Noise)
+	case cfg.MaxParams < 0 || cfg.MaxMemory < 0 || cfg.Batch < 0 || cfg.MaxCandidates < 0:
+		return cfg, fmt.Errorf("bayes: config limits must not be negative (max params %d, max memory %d, batch %d, max candidates %d)",
+			cfg.MaxParams, cfg.MaxMemory, cfg.Batch, cfg.MaxCandidates)
+	}
+	if cfg.Beta == 0 {
+		cfg.Beta = DefaultBeta
+	}
+	if cfg.Lambda == 0 {
+		cfg.Lambda = kernel.DefaultLambda
+	}
+	if cfg.R == 0 {
+		cfg.R = DefaultR
+	}
+	if cfg.TLow == 0 {
+		cfg.TLow = DefaultTLow
+	}
+	if cfg.Batch == 0 {
+		cfg.Batch = 64
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg, nil
+}

@@ -1,0 +1,23 @@
+// Package bayes is the Bayesian optimizer of section 3 of the paper, shared
+// by the searchers that choose architectures with it (AK, which morphs the
+// chosen model, and BO, which trains it from scratch).
+//
+// Update: Fit fits a Gaussian process (package gp) to the successful
+// observations of a search history, over the edit-distance kernel of package
+// kernel; failed trials carry no cost and are left out (Surrogate.Excluded
+// counts them). Generation: Optimize minimises the upper-confidence bound
+// alpha(f) = mu(f) - beta*sigma(f) of equation (9) over the tree of
+// architectures reachable by morphisms from the observed ones, with the
+// A*-and-simulated-annealing search of Algorithm 1, and returns the nearest
+// observed ancestor of the best candidate and the operations that lead from
+// it.
+//
+// Candidates are bare architectures: Optimize clones graphs without weights
+// and applies operations to the architecture only. A candidate whose
+// architecture was observed (failed trials included), is pending, or was
+// already generated in the same call is skipped by a hash lookup, so
+// generation stays linear in the number of candidates.
+//
+// In the layering of DESIGN.md the package sits after core/search, whose
+// History and Observation it reads.
+package bayes

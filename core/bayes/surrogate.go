@@ -1,0 +1,103 @@
+package bayes
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/morphnas/morphnas/core/gp"
+	"github.com/morphnas/morphnas/core/graph"
+	"github.com/morphnas/morphnas/core/kernel"
+	"github.com/morphnas/morphnas/core/search"
+)
+
+// Surrogate is the Gaussian process of the update step, fitted to the
+// costs of a history's successful observations over the edit-distance
+// kernel. It is immutable after Fit and safe for concurrent use.
+type Surrogate struct {
+	beta     float64
+	kern     *kernel.Kernel
+	model    *gp.Model
+	ids      []int
+	excluded int
+}
+
+// Fit fits a Surrogate to obs. Every successful observation is used,
+// repeated architectures included; an observation is left out, and counted
+// by Excluded, when it failed (its cost means nothing), its cost is not
+// finite, or it has no graph. Fit returns ErrNoObservations when none is
+// left, and wraps the kernel's and the Gaussian process's errors. Cost: n^2/2
+// distances, the embedding, and an O(n^3) factorisation.
+func Fit(obs []search.Observation, cfg Config) (*Surrogate, error) {
+	cfg, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	s := &Surrogate{beta: cfg.Beta}
+	var archs []kernel.Arch
+	var costs []float64
+	for i := range obs {
+		o := &obs[i]
+		if o.Failed || o.Graph == nil || math.IsNaN(o.Cost) || math.IsInf(o.Cost, 0) {
+			s.excluded++
+			continue
+		}
+		a, err := kernel.Describe(o.Graph)
+		if err != nil {
+			return nil, fmt.Errorf("bayes: model %d: %w", o.ID, err)
+		}
+		archs = append(archs, a)
+		costs = append(costs, o.Cost)
+		s.ids = append(s.ids, o.ID)
+	}
+	if len(archs) == 0 {
+		return nil, fmt.Errorf("%w (%d observations, all failed or without a cost)", ErrNoObservations, len(obs))
+	}
+	s.kern, err = kernel.New(archs, kernel.Config{Lambda: cfg.Lambda, Seed: cfg.Seed})
+	if err != nil {
+		return nil, fmt.Errorf("bayes: %w", err)
+	}
+	s.model, err = gp.Fit(s.kern.Matrix(), costs, gp.Config{Noise: cfg.Noise, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("bayes: %w", err)
+	}
+	return s, nil
+}
+
+// N returns the number of observations the Gaussian process was fitted to.
+func (s *Surrogate) N() int { return s.model.N() }
+
+// IDs returns the model ids of those observations, in the order of the
+// kernel matrix. The slice is shared; do not change it.
+func (s *Surrogate) IDs() []int { return s.ids }
+
+// Excluded returns the number of observations left out of the fit.
+func (s *Surrogate) Excluded() int { return s.excluded }
+
+// Kernel returns the kernel the Gaussian process was fitted with.
+func (s *Surrogate) Kernel() *kernel.Kernel { return s.kern }
+
+// Model returns the fitted Gaussian process.
+func (s *Surrogate) Model() *gp.Model { return s.model }
+
+// Predict returns the posterior mean and standard deviation of the cost of
+// an architecture. Cost O(n) distances and O(n^2) for the deviation.
+func (s *Surrogate) Predict(a kernel.Arch) (mean, std float64) {
+	return s.model.Predict(s.kern.Row(a), 1)
+}
+
+// Acquisition returns alpha = mu - beta*sigma (equation 9), the
+// upper-confidence bound on the cost, to be minimised.
+func (s *Surrogate) Acquisition(a kernel.Arch) float64 {
+	mu, sd := s.Predict(a)
+	return mu - s.beta*sd
+}
+
+// PredictGraph is Predict for a graph.
+func (s *Surrogate) PredictGraph(g *graph.Graph) (mean, std float64, err error) {
+	a, err := kernel.Describe(g)
+	if err != nil {
+		return 0, 0, fmt.Errorf("bayes: %w", err)
+	}
+	mean, std = s.Predict(a)
+	return mean, std, nil
+}
