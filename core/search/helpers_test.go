@@ -69,7 +69,7 @@ func (s *seqSearcher) Propose(ctx context.Context, h *History) (Proposal, error)
 			}
 			continue
 		}
-		ops := []morph.Op{{Kind: morph.Widen, Node: 1, Units: best.Graph.Layers[0].Units + 1 + r.IntN(8)}}
+		ops := []morph.Op{{Kind: morph.Widen, Node: 1, Units: best.Graph.Layers[0].Units + 1 + r.IntN(32)}}
 		g := best.Graph.Clone(false)
 		if err := fakeApply(g, ops, nil); err != nil {
 			return Proposal{}, err

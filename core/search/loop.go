@@ -38,6 +38,7 @@ type loop struct {
 	queue     []int          // ids ready to train, in order
 	running   map[int]func() // id -> cancel with errCutShort
 	saving    map[int]bool   // trained, files being written
+	seq       map[int]int    // id -> order of start in this call, from 1
 	proposing bool
 	exhausted bool
 	stopping  bool // deadline passed: start nothing more
@@ -95,7 +96,7 @@ func Run(ctx context.Context, s Searcher, opts Options) (*Result, error) {
 
 // open prepares the directory: lock, record, journal replay, clean-up.
 func open(opts Options) (*loop, error) {
-	l := &loop{opts: opts, dir: opts.Dir, log: opts.Logger, running: map[int]func(){}, saving: map[int]bool{}}
+	l := &loop{opts: opts, dir: opts.Dir, log: opts.Logger, running: map[int]func(){}, saving: map[int]bool{}, seq: map[int]int{}}
 	if err := os.MkdirAll(filepath.Join(l.dir, modelsDir), 0o755); err != nil {
 		return nil, fmt.Errorf("search: create directory: %w", err)
 	}
@@ -386,11 +387,9 @@ func (l *loop) fill(ctx context.Context) error {
 	if !more {
 		return nil
 	}
-	// Wait for models being saved, so that the searcher sees the same
-	// history whatever the timing.
-	if !l.proposing && len(l.saving) == 0 && len(l.queue) < l.opts.Queue {
+	if !l.proposing && len(l.queue) < l.opts.Queue && !l.waitSaving() {
 		l.proposing = true
-		h := l.st.history()
+		h := l.snapshot()
 		next := l.st.maxID + 1
 		go func() {
 			var p Proposal
@@ -408,6 +407,49 @@ func (l *loop) fill(ctx context.Context) error {
 		}()
 	}
 	return nil
+}
+
+// The history a searcher sees does not depend on timing, with one worker
+// and a queue of one: a proposal is asked for when the latest model started
+// (after the previous finished training, while it is being saved); it waits
+// until the models started before are observed, and shows the latest and
+// any started after it as pending even when they are already observed.
+
+// waitSaving reports whether a model started before the latest one is
+// still being saved.
+func (l *loop) waitSaving() bool {
+	latest := len(l.seq)
+	for id := range l.saving {
+		if l.seq[id] < latest {
+			return true
+		}
+	}
+	return false
+}
+
+// snapshot returns the history for the next proposal.
+func (l *loop) snapshot() *History {
+	h := l.st.history()
+	latest := len(l.seq)
+	if latest == 0 {
+		return h
+	}
+	moved := false
+	obs := h.Observations[:0:0]
+	for _, o := range h.Observations {
+		if l.seq[o.ID] < latest {
+			obs = append(obs, o)
+			continue
+		}
+		p := l.st.props[o.ID]
+		h.Pending = append(h.Pending, Pending{ID: o.ID, Proposal: *p.Proposal, Graph: p.Graph, Hash: p.Hash})
+		moved = true
+	}
+	h.Observations = obs
+	if moved {
+		slices.SortFunc(h.Pending, func(a, b Pending) int { return a.ID - b.ID })
+	}
+	return h
 }
 
 // accept gives a new proposal its id, journals it, and queues it unless it
@@ -503,6 +545,7 @@ func (l *loop) startTrial(ctx context.Context, id int) error {
 	if err := l.record(&event{Type: evStart, ID: id, Idle: l.idle.value().Seconds()}, false); err != nil {
 		return err
 	}
+	l.seq[id] = len(l.seq) + 1
 	hook("started", id)
 	tctx, cancel := context.WithCancelCause(ctx)
 	l.running[id] = func() { cancel(errCutShort) }
@@ -701,7 +744,7 @@ func (l *loop) observe(r trialResult) error {
 		return err
 	}
 	if l.opts.OnProgress != nil {
-		l.opts.OnProgress(l.snapshot())
+		l.opts.OnProgress(l.status())
 	}
 	return nil
 }
@@ -782,8 +825,8 @@ func (l *loop) drain() {
 	}
 }
 
-// snapshot returns the progress now.
-func (l *loop) snapshot() Progress {
+// status returns the progress now.
+func (l *loop) status() Progress {
 	p := Progress{Running: len(l.running), Queued: len(l.queue), Elapsed: l.st.elapsed + time.Since(l.begin)}
 	for _, o := range l.st.obs {
 		p.Models++
@@ -800,7 +843,7 @@ func (l *loop) snapshot() Progress {
 
 // progress logs the progress line and calls OnProgress.
 func (l *loop) progress() {
-	p := l.snapshot()
+	p := l.status()
 	best, bestID := math.NaN(), 0
 	if p.Best != nil {
 		best, bestID = p.Best.Cost, p.Best.ID

@@ -168,7 +168,7 @@ func (o *Options) check() error {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Apply == nil {
-		o.Apply = defaultApply
+		o.Apply = morph.ApplyAll
 	}
 	return nil
 }
