@@ -1,0 +1,118 @@
+// Package bfs is the BFS variant of the paper's section 5: network morphism
+// without Bayesian optimization. It walks the tree of morphs breadth-first
+// from the initial architecture: the root is the initial architecture, the
+// children of a model are the graphs one operation of Omega (morph.Options)
+// away from it, and the models are expanded in the order they were
+// observed, each node's children in an order shuffled by the seed and the
+// node's id. Every child is proposed as a morph of its parent (Parent plus
+// one operation), so it starts from the parent's trained weights.
+package bfs
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/morphnas/morphnas/core/graph"
+	"github.com/morphnas/morphnas/core/morph"
+	"github.com/morphnas/morphnas/core/search"
+)
+
+var _ search.Searcher = (*Searcher)(nil)
+
+// Searcher is the breadth-first morph search. It keeps no state: the
+// frontier is rebuilt from the history at each proposal.
+type Searcher struct {
+	seed    uint64
+	initial *graph.Graph
+}
+
+// New returns a breadth-first searcher that starts from cfg.Initial.
+func New(cfg search.Config) (*Searcher, error) {
+	if cfg.Initial == nil {
+		return nil, errors.New("bfs: config has no initial architecture")
+	}
+	if err := cfg.Initial.Validate(); err != nil {
+		return nil, fmt.Errorf("bfs: initial architecture: %w", err)
+	}
+	return &Searcher{seed: cfg.Seed, initial: cfg.Initial.Clone(false)}, nil
+}
+
+// Propose returns the initial architecture as a fresh graph while it was
+// neither observed nor is pending; after that, the first child not yet
+// seen of the successful models taken in the order of their ids. Failed
+// models are not expanded and their architectures are never proposed
+// again. Children of pending models wait until those are observed; when
+// every observed model is fully expanded, Propose returns an error
+// wrapping search.ErrExhausted (which, while models are pending, means
+// "nothing to propose now").
+//
+// Cost: each call replays, on bare graphs, every operation of the models
+// already fully expanded, O(models x |Omega|) applications and hashes.
+// TODO: cache the expanded prefix between calls if this shows in profiles.
+func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Proposal, error) {
+	seen := seenSet(h)
+	if !seen[s.initial.Hash()] {
+		return search.Proposal{Graph: s.initial.Clone(false)}, nil
+	}
+
+	// Expand the successful models in the order of their ids.
+	nodes := make([]*search.Observation, 0, len(h.Observations))
+	for i := range h.Observations {
+		if o := &h.Observations[i]; !o.Failed && o.Graph != nil {
+			nodes = append(nodes, o)
+		}
+	}
+	slices.SortStableFunc(nodes, func(a, b *search.Observation) int { return cmp.Compare(a.ID, b.ID) })
+	for _, o := range nodes {
+		if err := ctx.Err(); err != nil {
+			return search.Proposal{}, err
+		}
+		if op, ok := s.child(o, seen); ok {
+			return search.Proposal{Parent: o.ID, Ops: []morph.Op{op}}, nil
+		}
+	}
+	return search.Proposal{}, fmt.Errorf("bfs: all %d observed models fully expanded, %d pending: %w",
+		len(nodes), len(h.Pending), search.ErrExhausted)
+}
+
+// child returns the first operation on o, in the node's seeded order,
+// whose result was not seen.
+func (s *Searcher) child(o *search.Observation, seen map[string]bool) (morph.Op, bool) {
+	ops := morph.Options(o.Graph)
+	rng := rand.New(rand.NewPCG(s.seed, uint64(o.ID)))
+	rng.Shuffle(len(ops), func(i, j int) { ops[i], ops[j] = ops[j], ops[i] })
+	for _, op := range ops {
+		g := o.Graph.Clone(false)
+		if err := morph.Apply(g, op, nil); err != nil {
+			continue // Options lists only valid operations; be safe anyway.
+		}
+		if hash := g.Hash(); !seen[hash] {
+			return op, true
+		}
+	}
+	return morph.Op{}, false
+}
+
+// seenSet returns the hashes of every observed or pending architecture.
+func seenSet(h *search.History) map[string]bool {
+	seen := make(map[string]bool, len(h.Observations)+len(h.Pending))
+	for _, o := range h.Observations {
+		seen[hashOf(o.Hash, o.Graph)] = true
+	}
+	for _, p := range h.Pending {
+		seen[hashOf(p.Hash, p.Graph)] = true
+	}
+	return seen
+}
+
+// hashOf returns hash, or the hash of g when hash is empty.
+func hashOf(hash string, g *graph.Graph) string {
+	if hash == "" && g != nil {
+		return g.Hash()
+	}
+	return hash
+}
