@@ -1,0 +1,44 @@
+package searchers_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/morphnas/morphnas/core/graph"
+	"github.com/morphnas/morphnas/core/search"
+	"github.com/morphnas/morphnas/searchers"
+)
+
+// A searcher is made by name; its first proposal on an empty history is a
+// fresh graph. Adding a searcher takes a folder with a constructor
+// func(search.Config) (*Searcher, error) and one line in the registry map:
+//
+//	"mine": adapt(mine.New), // what it searches
+func ExampleNew() {
+	initial := graph.Initial(graph.Shape{H: 28, W: 28, C: 1}, 10)
+	s, err := searchers.New("grid", search.Config{Seed: 1, Initial: initial})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := s.Propose(context.Background(), &search.History{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	convs := 0
+	for _, l := range p.Graph.Layers {
+		if l.Kind == graph.Conv2D {
+			convs++
+			fmt.Println("conv of", l.Units, "filters")
+		}
+	}
+	fmt.Println("parent:", p.Parent, "conv layers:", convs)
+
+	_, err = searchers.New("nasbot", search.Config{Initial: initial})
+	fmt.Println(err)
+	// Output:
+	// conv of 16 filters
+	// parent: 0 conv layers: 1
+	// searchers: unknown searcher "nasbot", want one of ak, bfs, bo, grid, random, seas, smac, spmt
+}
