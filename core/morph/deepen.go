@@ -15,6 +15,9 @@ func (e *edit) deepen() error {
 	if err := e.chainNode(u, "node"); err != nil {
 		return err
 	}
+	if e.op.To != 0 {
+		return e.fail("to is not used by deepen")
+	}
 	s := e.shapes[u]
 	if e.op.Units != 0 && e.op.Units != s.C {
 		return e.fail("units %d: deepen keeps the width %d of node %d", e.op.Units, s.C, u)

@@ -18,9 +18,9 @@
 // Conventions, shared with package graph:
 //
 //   - Morphisms only append layers and rewire inputs, so a node id names the
-//     same tensor before and after (widen adds channels to the tensors of its
-//     effective area, in front of which the old channels stay in order,
-//     except behind a concatenation, which keeps its inputs in order).
+//     same tensor before and after. Widen adds channels to the tensors of
+//     its effective area: the copies follow the old channels, and a
+//     concatenation keeps each input's channels together, in input order.
 //   - Deepen, add-skip and concat-skip rewire only the main-chain consumer
 //     of the node they act on, as the paper's implementation redirects a
 //     single edge: a skip connection that already starts at that node keeps

@@ -243,6 +243,7 @@ func TestApplyErrors(t *testing.T) {
 		{"plain", Op{Kind: Deepen, Node: 3, Kernel: 2}, "kernel 2, want an odd size"},
 		{"plain", Op{Kind: Deepen, Node: 3, Units: 9}, "units 9: deepen keeps the width 4 of node 3"},
 		{"mlp", Op{Kind: Deepen, Node: 3, Kernel: 3}, "kernel 3 given, but node 3 is flat [8]"},
+		{"plain", Op{Kind: Deepen, Node: 3, To: 4}, "to is not used by deepen"},
 		{"add", Op{Kind: Deepen, Node: 12}, "node 12 (conv2d) is not on the main chain"},
 		{"plain", Op{Kind: Widen, Node: 3, Units: 8}, "morph: widen(node 3, units 8): node 3 is produced by relu, want conv2d or dense"},
 		{"plain", Op{Kind: Widen, Node: 0, Units: 8}, "node 0 is the input"},

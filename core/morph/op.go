@@ -15,6 +15,11 @@ const (
 
 // Op is one morphism, a plain value that serialises to JSON and replays on
 // a copy of the graph it was drawn for to give the identical graph.
+//
+// Deepen uses Node, and Kernel when Node is spatial (zero means 3) or
+// Units when it is flat (zero means the node's width, the only one
+// allowed); Widen uses Node and Units; the skips use Node and To. Fields
+// an operation does not use must be zero.
 type Op struct {
 	Kind Kind `json:"op"`
 	// Node is u: the node after which to deepen, the node to widen, or the
