@@ -130,6 +130,12 @@ func TestApplyCases(t *testing.T) {
 			assert.Equal(t, 13, shapes[9].C)
 			assert.Equal(t, 8, shapes[4].C, "pool on the main chain")
 		}},
+		{"concat", Op{Kind: Widen, Node: 10, Units: 6}, func(t *testing.T, b, a *graph.Graph) {
+			// The 1x1 conv folding the concat back (not offered by
+			// Options, but valid): the conv after it reads 6 channels.
+			assert.Equal(t, 6, a.Layers[9].Units)
+			assert.True(t, a.Layers[9].Skip)
+		}},
 		{"strided", Op{Kind: Widen, Node: 1, Units: 8}, func(t *testing.T, b, a *graph.Graph) {
 			assert.Equal(t, 2, a.Layers[0].Stride, "a strided conv keeps its stride")
 			assert.Equal(t, 8, a.Layers[0].Units)

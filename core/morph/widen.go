@@ -61,19 +61,10 @@ func (e *edit) widen() error {
 			l.Params = nil
 			if e.weights {
 				old := e.g.Layers[i].Params
-				q := &graph.Params{}
-				for _, arr := range []struct {
-					dst *[]float32
-					src []float32
-				}{
-					{&q.Gamma, old.Gamma}, {&q.Beta, old.Beta}, {&q.Mean, old.Mean}, {&q.Var, old.Var},
-				} {
-					*arr.dst = make([]float32, len(out))
-					for j, r := range out {
-						(*arr.dst)[j] = arr.src[r]
-					}
+				l.Params = &graph.Params{
+					Gamma: gather(old.Gamma, out), Beta: gather(old.Beta, out),
+					Mean: gather(old.Mean, out), Var: gather(old.Var, out),
 				}
-				l.Params = q
 			}
 		}
 	}
@@ -121,6 +112,15 @@ func (e *edit) remapKernel(l *graph.Layer, cin, cout int, in []int, div []float3
 		b[k] = old.B[q]
 	}
 	return &graph.Params{W: w, B: b}
+}
+
+// gather returns src[idx[0]], src[idx[1]], ...
+func gather(src []float32, idx []int) []float32 {
+	out := make([]float32, len(idx))
+	for j, r := range idx {
+		out[j] = src[r]
+	}
+	return out
 }
 
 func identity(n int) []int {
