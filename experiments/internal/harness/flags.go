@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -51,8 +52,8 @@ func (f *Flags) Check(experiment string, minSeeds int) error {
 	return nil
 }
 
-// ParseFloats reads a comma-separated list of positive, finite numbers for
-// the named flag.
+// ParseFloats reads a comma-separated list of distinct, positive, finite
+// numbers for the named flag.
 func ParseFloats(flag, value string) ([]float64, error) {
 	var out []float64
 	for _, s := range strings.Split(value, ",") {
@@ -63,6 +64,9 @@ func ParseFloats(flag, value string) ([]float64, error) {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || !(v > 0) || v > 1e300 {
 			return nil, fmt.Errorf("-%s: %q is not a positive number", flag, s)
+		}
+		if slices.Contains(out, v) {
+			return nil, fmt.Errorf("-%s: %v appears twice", flag, v)
 		}
 		out = append(out, v)
 	}
