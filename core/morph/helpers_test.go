@@ -31,6 +31,7 @@ var fixtures = []fixture{
 	{"add", addGraph},
 	{"concat", concatGraph},
 	{"flatten", flattenGraph},
+	{"concat-add", concatAddGraph},
 	{"mlp", func() *graph.Graph { return graph.MLP(graph.Shape{C: 10}, 3, []int{8, 6}) }},
 	{"mlp-spatial", func() *graph.Graph { return graph.MLP(graph.Shape{H: 3, W: 3, C: 2}, 4, []int{5}) }},
 }
@@ -69,6 +70,19 @@ func concatGraph() *graph.Graph {
 	k := g.Append(graph.Layer{Kind: graph.Conv2D, Inputs: []int{cc}, Units: 5, Kernel: 1, Skip: true})
 	c := g.ReLU(g.BatchNorm(g.Conv(k, 6, 3, 1)))
 	g.Softmax(g.Dense(g.GAP(c), 3))
+	return g
+}
+
+// concatAddGraph adds a conv output to a concatenation, which no morphism
+// builds: widening the concat's first input cannot be aligned with the
+// conv's copies, widening its second input can.
+func concatAddGraph() *graph.Graph {
+	g := graph.New(graph.Shape{H: 4, W: 4, C: 2}, 3)
+	x := g.Conv(0, 4, 3, 1)
+	y := g.Conv(0, 2, 1, 1)
+	z := g.Conv(0, 6, 3, 1)
+	s := g.ReLU(g.Sum(g.Concat(x, y), z))
+	g.Softmax(g.Dense(g.GAP(s), 3))
 	return g
 }
 

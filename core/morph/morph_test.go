@@ -136,6 +136,13 @@ func TestApplyCases(t *testing.T) {
 			assert.Equal(t, 6, a.Layers[9].Units)
 			assert.True(t, a.Layers[9].Skip)
 		}},
+		{"concat-add", Op{Kind: Widen, Node: 2, Units: 3}, func(t *testing.T, b, a *graph.Graph) {
+			// The second input of the concat: its copy lands after the
+			// concat's channels, where the add's other input, the conv at
+			// node 3, puts its copy of channel 4 too.
+			assert.Equal(t, 3, a.Layers[1].Units)
+			assert.Equal(t, 7, a.Layers[2].Units)
+		}},
 		{"strided", Op{Kind: Widen, Node: 1, Units: 8}, func(t *testing.T, b, a *graph.Graph) {
 			assert.Equal(t, 2, a.Layers[0].Stride, "a strided conv keeps its stride")
 			assert.Equal(t, 8, a.Layers[0].Units)
@@ -257,6 +264,7 @@ func TestApplyErrors(t *testing.T) {
 		{"plain", Op{Kind: Widen, Node: 40, Units: 8}, "node 40 does not exist"},
 		{"plain", Op{Kind: Widen, Node: 10, Units: 8}, "the widened area reaches the output"},
 		{"plain", Op{Kind: Widen, Node: 1, Units: 8, To: 3}, "to and kernel are not used by widen"},
+		{"concat-add", Op{Kind: Widen, Node: 1, Units: 8}, "cannot align the widened inputs 4 and 3 of layer 4 (add)"},
 		{"plain", Op{Kind: AddSkip, Node: 8, To: 4}, "morph: add-skip(node 8, to 4): to 4 comes before node 8 on the main chain"},
 		{"plain", Op{Kind: ConcatSkip, Node: 4, To: 4}, "node and to are both 4"},
 		{"plain", Op{Kind: AddSkip, Node: 4, To: 11}, "to 11 is the output"},

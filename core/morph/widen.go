@@ -160,6 +160,13 @@ type widenPlan struct {
 //
 // New unit j of u0 (j from the old width c up to n) copies unit (j-c) mod c,
 // round robin, so the choice is the same for weights and bare graphs.
+//
+// Known limit: a producer puts its copies after its old channels, while a
+// concatenation puts them after each input's channels, so when an add joins
+// a concatenation (or a tensor computed from one without a conv between)
+// to a conv or dense output in the area, the two cannot be aligned and the
+// widen is refused. The morphisms never build such a graph: a
+// concatenation is always folded back by a 1x1 conv.
 func planWiden(layers []graph.Layer, shapes []graph.Shape, order []int, u0, n int) (*widenPlan, error) {
 	nodes := len(layers) + 1
 	cons := make([][]int, nodes)
@@ -312,6 +319,8 @@ func planWiden(layers []graph.Layer, shapes []graph.Shape, order []int, u0, n in
 		case graph.Add:
 			x, y := lay(l.Inputs[0]), lay(l.Inputs[1])
 			if !slices.Equal(x, y) {
+				// TODO: give the producers behind one input the layout of
+				// the other, for hand-built graphs that add a concatenation.
 				return nil, fmt.Errorf("cannot align the widened inputs %d and %d of layer %d (add)", l.Inputs[0], l.Inputs[1], i)
 			}
 			out = x
