@@ -401,6 +401,25 @@ func TestOptionsWidthCap(t *testing.T) {
 	assert.Equal(t, []int{1}, widened)
 }
 
+// TestOptionsCount checks the number of options of plain chains against
+// the documented count: b deepens after the ReLUs, one after global
+// pooling, b widens, and two skips per pair of block ends at most
+// MaxSkipSpan apart.
+func TestOptionsCount(t *testing.T) {
+	for _, b := range []int{1, 3, 7, 12} {
+		blocks := make([]graph.ConvSpec, b)
+		for i := range blocks {
+			blocks[i] = graph.ConvSpec{Units: 8}
+		}
+		g := graph.PlainCNN(graph.Shape{H: 4, W: 4, C: 1}, 2, blocks)
+		pairs := 0
+		for i := range b {
+			pairs += min(b-1-i, MaxSkipSpan)
+		}
+		assert.Len(t, Options(g), 2*b+1+2*pairs, "%d blocks", b)
+	}
+}
+
 // TestOptionsFlat checks that on flat networks no operation needs spatial
 // dimensions: nothing inserts a conv or a pool.
 func TestOptionsFlat(t *testing.T) {

@@ -15,6 +15,12 @@ const (
 	// stays within the cap.
 	MaxConvWidth  = 512
 	MaxDenseWidth = 1024
+	// MaxSkipSpan bounds how far a skip offered by Options reaches: to one
+	// of the next MaxSkipSpan block ends after its start. It keeps the
+	// number of options linear in the depth (the AK searcher expands each
+	// of them) while leaving every skip of a network of up to
+	// MaxSkipSpan+1 blocks on offer.
+	MaxSkipSpan = 6
 )
 
 // Options returns Omega(f) of section 3.3: every operation the searchers
@@ -29,8 +35,9 @@ const (
 //     that fold concatenations back, which belong to their skip) to twice
 //     its width, within MaxConvWidth or MaxDenseWidth, when its effective
 //     area can be widened (the classifier feeding the softmax cannot);
-//   - add-skip and concat-skip between block ends u before v, both spatial
-//     or both flat, unless a skip from u to v exists already. A block end is
+//   - add-skip and concat-skip between block ends u before v, v among the
+//     next MaxSkipSpan block ends, both spatial or both flat, unless a skip
+//     from u to v exists already. A block end is
 //     a main-chain ReLU, max pool or dropout output that the main chain does
 //     not pool or drop out further, so a conv block ending in ReLU and max
 //     pooling offers its pooled output. Skips across downsampling get
@@ -38,7 +45,8 @@ const (
 //
 // On a flat network such as graph.MLP nothing needs spatial dimensions:
 // deepens insert dense layers and skips use dense layers. A plain chain of
-// b conv blocks offers about 2b+1 deepens and widens and b(b-1) skips.
+// b conv blocks offers 2b+1 deepens and widens and b(b-1) skips, at most
+// 2*MaxSkipSpan*b: 13 options for the paper's initial architecture.
 func Options(g *graph.Graph) []Op {
 	if g.Validate() != nil {
 		return nil
@@ -103,7 +111,7 @@ func Options(g *graph.Graph) []Op {
 	}
 	have := existingSkips(g, pos)
 	for i, u := range ends {
-		for _, v := range ends[i+1:] {
+		for _, v := range ends[i+1 : min(len(ends), i+1+MaxSkipSpan)] {
 			if shapes[u].Spatial() != shapes[v].Spatial() || have[[2]int{u, v}] {
 				continue
 			}
