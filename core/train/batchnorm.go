@@ -80,20 +80,40 @@ func (e *engine[T]) bnForward(ls *layerState[T], x, y []T, n int, in graph.Shape
 func (e *engine[T]) bnBackward(ls *layerState[T], x, dy []T, n int, in graph.Shape, u int) {
 	C := in.C
 	px := max(in.H*in.W, 1)
-	e.par(n, func(_, c int) {
+	// Per chunk, Σdy and Σdy·(x − mean) per channel: each example's sums in T
+	// (at most H·W terms), added up across examples in float64.
+	e.par(n, func(w, c int) {
 		lo, m := span(c, n)
 		s := ls.part64[c*2*C : (c+1)*2*C]
 		clear(s)
 		sdy, sdx := s[:C], s[C:]
-		mean, inv := ls.bmean, ls.binv
-		for p := lo * px; p < (lo+m)*px; p++ {
-			g := dy[p*C : (p+1)*C]
-			for j, v := range x[p*C : (p+1)*C] {
-				sdy[j] += float64(g[j])
-				sdx[j] += float64(g[j] * (v - mean[j]) * inv[j])
+		acc := ls.acc[w*2*C : (w+1)*2*C]
+		ady, adx := acc[:C], acc[C:]
+		mean := ls.bmean[:C]
+		for b := lo; b < lo+m; b++ {
+			clear(acc)
+			for p := b * px; p < (b+1)*px; p++ {
+				g := dy[p*C : (p+1)*C]
+				xr := x[p*C : (p+1)*C]
+				g = g[:len(xr)]
+				for j, v := range xr {
+					ady[j] += g[j]
+					adx[j] += g[j] * (v - mean[j])
+				}
+			}
+			for j := range C {
+				sdy[j] += float64(ady[j])
+				sdx[j] += float64(adx[j])
 			}
 		}
 	})
+	// Σdy·x̂ = inv·Σdy·(x − mean).
+	for c := range chunks(n) {
+		s := ls.part64[c*2*C+C : (c+1)*2*C]
+		for j := range C {
+			s[j] *= float64(ls.binv[j])
+		}
+	}
 	nc := chunks(n)
 	for j := range C {
 		var s, q float64
@@ -108,20 +128,28 @@ func (e *engine[T]) bnBackward(ls *layerState[T], x, dy []T, n int, in graph.Sha
 	if dx == nil {
 		return
 	}
-	invM := 1 / T(n*px)
+	// dx = a·dy + b·x + c per channel, with
+	// a = gamma·inv, b = −a·inv·dgamma/M, c = −a·dbeta/M − b·mean.
+	invM := 1 / float64(n*px)
+	for j := range C {
+		a := float64(ls.scale[j])
+		b := -a * float64(ls.binv[j]) * float64(ls.dg[j]) * invM
+		ls.ca[j], ls.cb[j] = T(a), T(b)
+		ls.cc[j] = T(-a*float64(ls.dbeta[j])*invM - b*float64(ls.bmean[j]))
+	}
 	e.par(n, func(_, c int) {
 		lo, m := span(c, n)
-		mean, inv, sc := ls.bmean, ls.binv, ls.scale
-		db, dg := ls.dbeta, ls.dg
+		ca, cb, cc := ls.ca[:C], ls.cb[:C], ls.cc[:C]
 		for p := lo * px; p < (lo+m)*px; p++ {
-			g, d := dy[p*C:(p+1)*C], dx[p*C:(p+1)*C]
-			for j, v := range x[p*C : (p+1)*C] {
-				xh := (v - mean[j]) * inv[j]
-				r := sc[j] * (g[j] - db[j]*invM - xh*dg[j]*invM)
-				if add {
-					d[j] += r
-				} else {
-					d[j] = r
+			g, d, xr := dy[p*C:(p+1)*C], dx[p*C:(p+1)*C], x[p*C:(p+1)*C]
+			g, d = g[:len(xr)], d[:len(xr)]
+			if add {
+				for j, v := range xr {
+					d[j] += ca[j]*g[j] + cb[j]*v + cc[j]
+				}
+			} else {
+				for j, v := range xr {
+					d[j] = ca[j]*g[j] + cb[j]*v + cc[j]
 				}
 			}
 		}

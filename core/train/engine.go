@@ -71,6 +71,8 @@ type layerState[T float] struct {
 	part64            []float64
 	bmean, binv       []T // batch-norm batch mean and 1/std
 	scale, shift      []T // batch-norm affine map of the current pass
+	ca, cb, cc        []T // batch-norm backward coefficients
+	acc               []T // batch-norm per-worker sums
 	argmax            []int32
 	mask              []T
 	kern, stride      int
@@ -181,6 +183,8 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 			}
 			ls.bmean, ls.binv = make([]T, c), make([]T, c)
 			ls.scale, ls.shift = make([]T, c), make([]T, c)
+			ls.ca, ls.cb, ls.cc = make([]T, c), make([]T, c), make([]T, c)
+			ls.acc = make([]T, workers*2*c)
 			ls.part64 = make([]float64, maxChunks*2*c)
 		case graph.MaxPool:
 			ls.kern, ls.stride = l.Kernel, l.EffectiveStride()

@@ -38,10 +38,7 @@ func (e *engine[T]) forwardLayer(i, n int, training bool) {
 	case graph.ReLU:
 		e.par(n, func(_, c int) {
 			lo, m := span(c, n)
-			yc := y[lo*os : (lo+m)*os]
-			for j, v := range x[lo*os : (lo+m)*os] {
-				yc[j] = max(v, 0)
-			}
+			reluForward(x[lo*os:(lo+m)*os], y[lo*os:(lo+m)*os])
 		})
 
 	case graph.Dropout:
@@ -186,22 +183,7 @@ func (e *engine[T]) backwardLayer(i, n int) {
 		y := e.act[i+1]
 		e.par(n, func(_, c int) {
 			lo, m := span(c, n)
-			yc, dyc, dxc := y[lo*os:(lo+m)*os], dy[lo*os:(lo+m)*os], dx[lo*os:(lo+m)*os]
-			if add {
-				for j, v := range yc {
-					if v > 0 {
-						dxc[j] += dyc[j]
-					}
-				}
-				return
-			}
-			for j, v := range yc {
-				if v > 0 {
-					dxc[j] = dyc[j]
-				} else {
-					dxc[j] = 0
-				}
-			}
+			reluBackward(y[lo*os:(lo+m)*os], dy[lo*os:(lo+m)*os], dx[lo*os:(lo+m)*os], add)
 		})
 
 	case graph.Dropout:
@@ -346,40 +328,6 @@ func (e *engine[T]) reduceParts(part []T, width, nc int, dw, db []T) {
 		p := part[c*width : (c+1)*width]
 		addTo(dw, p[:nw])
 		addTo(db, p[nw:])
-	}
-}
-
-// maxPool pools examples lo..lo+m-1 and records, for every output, the
-// index in x of the value chosen (the first maximum of the window).
-func maxPool[T float](x, y []T, argmax []int32, lo, m int, in, out graph.Shape, k, s int) {
-	C := in.C
-	for b := lo; b < lo+m; b++ {
-		for oy := range out.H {
-			for ox := range out.W {
-				o := ((b*out.H+oy)*out.W + ox) * C
-				yr, ar := y[o:o+C], argmax[o:o+C]
-				first := ((b*in.H+oy*s)*in.W + ox*s) * C
-				copy(yr, x[first:first+C])
-				for c := range C {
-					ar[c] = int32(first + c)
-				}
-				for ky := range k {
-					for kx := range k {
-						if ky == 0 && kx == 0 {
-							continue
-						}
-						p := ((b*in.H+oy*s+ky)*in.W + ox*s + kx) * C
-						xr := x[p : p+C]
-						for c, v := range xr {
-							if v > yr[c] {
-								yr[c] = v
-								ar[c] = int32(p + c)
-							}
-						}
-					}
-				}
-			}
-		}
 	}
 }
 
