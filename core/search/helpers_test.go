@@ -104,6 +104,7 @@ type fakeTrainer struct {
 	epochs int           // curve length when the job sets no limit
 	sleep  time.Duration // per epoch
 	script map[int]string
+	after  func(id, epoch int) // called after each epoch, when set
 
 	mu   sync.Mutex
 	jobs []Job // every job seen, graph included
@@ -165,6 +166,9 @@ func (f *fakeTrainer) Train(ctx context.Context, job Job) (Outcome, error) {
 			curve[i] = e
 		}
 		job.OnEpoch(e)
+		if f.after != nil {
+			f.after(job.ID, e.Epoch)
+		}
 		if what == "diverge" && i == 2 {
 			return Outcome{}, fmt.Errorf("fake trainer: %w: loss +Inf", ErrDiverged)
 		}

@@ -96,11 +96,15 @@ func runChild(t *testing.T, dir, at string) {
 	select {
 	case line := <-stopped:
 		if at == "" {
+			err := cmd.Wait()
 			require.Equal(t, "DONE", line, "stderr: %s", stderr.String())
-			require.NoError(t, cmd.Wait())
+			require.NoError(t, err)
 			return
 		}
-		require.True(t, strings.HasPrefix(line, "STOP"), "child did not reach %s: %s; stderr: %s", at, line, stderr.String())
+		if !strings.HasPrefix(line, "STOP") {
+			cmd.Wait()
+			t.Fatalf("child did not reach %s: %s; stderr: %s", at, line, stderr.String())
+		}
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		err := cmd.Wait()
 		var ee *exec.ExitError
@@ -140,6 +144,17 @@ func TestKillAndResume(t *testing.T) {
 		"weights-half:3", // another weights file, later in the search
 	} {
 		runChild(t, dir, at)
+
+		// The kill left what it should for the resume to repair.
+		switch {
+		case strings.HasPrefix(at, "journal-half"):
+			data, err := os.ReadFile(filepath.Join(dir, journalFile))
+			require.NoError(t, err)
+			assert.NotEqual(t, byte('\n'), data[len(data)-1], "torn journal line")
+		case strings.HasPrefix(at, "weights-half"):
+			tmps, _ := filepath.Glob(filepath.Join(dir, modelsDir, "*.weights.tmp"))
+			assert.NotEmpty(t, tmps, "half-written weights")
+		}
 	}
 	runChild(t, dir, "")
 

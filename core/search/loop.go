@@ -35,10 +35,11 @@ type loop struct {
 	lock *os.File
 	st   *state
 
-	queue     []int          // ids ready to train, in order
-	running   map[int]func() // id -> cancel with errCutShort
-	saving    map[int]bool   // trained, files being written
-	seq       map[int]int    // id -> order of start in this call, from 1
+	queue     []int               // ids ready to train, in order
+	running   map[int]func()      // id -> cancel with errCutShort
+	saving    map[int]bool        // trained, files being written
+	seq       map[int]int         // id -> order of start in this call, from 1
+	done      map[int]trialResult // finished, waiting for an earlier model
 	proposing bool
 	exhausted bool
 	stopping  bool // deadline passed: start nothing more
@@ -96,7 +97,8 @@ func Run(ctx context.Context, s Searcher, opts Options) (*Result, error) {
 
 // open prepares the directory: lock, record, journal replay, clean-up.
 func open(opts Options) (*loop, error) {
-	l := &loop{opts: opts, dir: opts.Dir, log: opts.Logger, running: map[int]func(){}, saving: map[int]bool{}, seq: map[int]int{}}
+	l := &loop{opts: opts, dir: opts.Dir, log: opts.Logger, running: map[int]func(){}, saving: map[int]bool{}, seq: map[int]int{},
+		done: map[int]trialResult{}}
 	if err := os.MkdirAll(filepath.Join(l.dir, modelsDir), 0o755); err != nil {
 		return nil, fmt.Errorf("search: create directory: %w", err)
 	}
@@ -558,9 +560,11 @@ func (l *loop) startTrial(ctx context.Context, id int) error {
 	go func() {
 		defer cancel(nil)
 		r := l.trial(tctx, prop, job)
-		l.results <- trialResult{id: id, trained: true}
 		if r.reason == "" && r.err == nil {
-			// Save before the observation is journaled.
+			// Free the worker, then save before the observation is
+			// journaled. A failure frees it only once observed, so that
+			// a lowered memory bound applies to the next model.
+			l.results <- trialResult{id: id, trained: true}
 			if err := saveModel(l.dir, id, r.out.Graph); err != nil {
 				r.reason, r.err = ReasonError, fmt.Errorf("save: %w", err)
 			}
@@ -680,19 +684,57 @@ func (l *loop) build(p Proposal, seed uint64) (*graph.Graph, error) {
 	return g, nil
 }
 
-// finish records a trial that came back.
+// finish records a trial that came back. With one worker, models are
+// observed in the order they started: a model whose files were saved
+// before those of the model started before it waits for it.
 func (l *loop) finish(r trialResult) error {
 	delete(l.running, r.id)
 	if r.trained {
 		l.saving[r.id] = true
 		return nil
 	}
-	delete(l.saving, r.id)
 	if r.reason == "" && r.err != nil {
-		return nil // cancelled with the run
+		delete(l.saving, r.id) // cancelled with the run: not observed
+	} else {
+		l.done[r.id] = r
 	}
-	l.trained++
-	return l.observe(r)
+	for {
+		next := -1
+		for id := range l.done {
+			if !l.earlierOutstanding(id) && (next < 0 || l.seq[id] < l.seq[next]) {
+				next = id
+			}
+		}
+		if next < 0 {
+			return nil
+		}
+		r := l.done[next]
+		delete(l.done, next)
+		delete(l.saving, next)
+		l.trained++
+		if err := l.observe(r); err != nil {
+			return err
+		}
+	}
+}
+
+// earlierOutstanding reports whether, with one worker, a model started
+// before id is still training or being saved.
+func (l *loop) earlierOutstanding(id int) bool {
+	if l.opts.Workers > 1 {
+		return false
+	}
+	for other := range l.saving {
+		if _, ok := l.done[other]; !ok && l.seq[other] < l.seq[id] {
+			return true
+		}
+	}
+	for other := range l.running {
+		if l.seq[other] < l.seq[id] {
+			return true
+		}
+	}
+	return false
 }
 
 // observe journals the observation of a model (and its failure, if any),
@@ -808,18 +850,17 @@ func (l *loop) cutAll() {
 	}
 }
 
-// drain waits for the proposer and every trial after ctx was cancelled.
+// drain waits for the proposer and every trial after ctx was cancelled,
+// and records the models that finished meanwhile.
 func (l *loop) drain() {
 	for l.proposing || len(l.running) > 0 || len(l.saving) > 0 {
 		select {
 		case <-l.proposals:
 			l.proposing = false
 		case r := <-l.results:
-			delete(l.running, r.id)
-			if r.trained {
-				l.saving[r.id] = true
-			} else {
-				delete(l.saving, r.id)
+			// Models that finished are still observed.
+			if err := l.finish(r); err != nil {
+				l.log.Warn("search: observe while stopping", "model_id", r.id, "err", err)
 			}
 		}
 	}

@@ -175,8 +175,10 @@ func TestGraceKeepsFinishingModel(t *testing.T) {
 	for _, o := range res.History.Observations {
 		assert.False(t, o.Failed, "model %d: %s", o.ID, o.Reason)
 	}
-	// The proposal queued for the next model stays pending for a resume.
-	assert.Len(t, res.History.Pending, 1)
+	// A proposal queued for the next model, if one was made before the
+	// deadline, stays pending for a resume; none is started.
+	assert.LessOrEqual(t, len(res.History.Pending), 1)
+	assert.Equal(t, 2, res.Trained)
 }
 
 func TestFailuresAndMemoryBound(t *testing.T) {
@@ -366,7 +368,10 @@ func TestIdleTime(t *testing.T) {
 	require.NoError(t, err)
 	frac := res.Idle.Seconds() / res.Elapsed.Seconds()
 	t.Logf("idle %v of %v (%.1f%%)", res.Idle, res.Elapsed, 100*frac)
-	assert.Less(t, res.Idle, 12*10*time.Millisecond/2, "idle as if sequential")
+	if !raceEnabled {
+		// The race detector slows the loop's own work too much for this.
+		assert.Less(t, res.Idle, 12*10*time.Millisecond/2, "idle as if sequential")
+	}
 	assert.GreaterOrEqual(t, res.Idle, 10*time.Millisecond, "the first proposal is waited for")
 	var end event
 	for _, e := range readEvents(t, opts.Dir) {
@@ -404,15 +409,29 @@ func TestProgressAndIncumbent(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	tr := &fakeTrainer{epochs: 100, sleep: 5 * time.Millisecond}
-	opts := testOptions(t, tr)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
+	// The context is cancelled in the third epoch of model 2.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	tr := &fakeTrainer{epochs: 5, sleep: time.Millisecond, after: func(id, epoch int) {
+		if id == 2 && epoch == 3 {
+			cancel()
+		}
+	}}
+	opts := testOptions(t, tr)
 	res, err := Run(ctx, &seqSearcher{seed: 11, fresh: 2}, opts)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, StopCanceled, res.Stop)
-	assert.Empty(t, res.History.Observations, "a trial cut by cancellation is not observed")
-	assert.NotEmpty(t, res.History.Pending)
+	require.Len(t, res.History.Observations, 1, "model 1 is observed, model 2 is not")
+	require.NotEmpty(t, res.History.Pending)
+	assert.Equal(t, 2, res.History.Pending[0].ID)
+
+	// Resumed, model 2 trains again from the start.
+	tr.after = nil
+	opts.Budget.Models = 3
+	res, err = Run(context.Background(), &seqSearcher{seed: 11, fresh: 2}, opts)
+	require.NoError(t, err)
+	require.Len(t, res.History.Observations, 3)
+	assert.Equal(t, 5, res.History.Observations[1].Epochs)
 }
 
 func TestResumeRepairs(t *testing.T) {
