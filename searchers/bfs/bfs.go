@@ -43,12 +43,17 @@ func New(cfg search.Config) (*Searcher, error) {
 
 // Propose returns the initial architecture as a fresh graph while it was
 // neither observed nor is pending; after that, the first child not yet
-// seen of the successful models taken in the order of their ids. Failed
-// models are not expanded and their architectures are never proposed
-// again. Children of pending models wait until those are observed; when
-// every observed model is fully expanded, Propose returns an error
-// wrapping search.ErrExhausted (which, while models are pending, means
-// "nothing to propose now").
+// seen of the successful models taken in the order of their ids, as a
+// morph of that model. Failed models are not expanded and their
+// architectures are never proposed again.
+//
+// When every successful model is fully expanded, the pending models are
+// expanded in the order of their ids, and, while no model has succeeded,
+// the initial architecture; such children are proposed as fresh graphs,
+// there being no trained weights to inherit yet. This keeps a loop busy
+// that asks for the next proposal while the first model trains. When even
+// those are exhausted, Propose returns an error wrapping
+// search.ErrExhausted.
 //
 // Cost: each call replays, on bare graphs, every operation of the models
 // already fully expanded, O(models x |Omega|) applications and hashes.
@@ -71,30 +76,48 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 		if err := ctx.Err(); err != nil {
 			return search.Proposal{}, err
 		}
-		if op, ok := s.child(o, seen); ok {
+		if op, _, ok := s.child(o.ID, o.Graph, seen); ok {
 			return search.Proposal{Parent: o.ID, Ops: []morph.Op{op}}, nil
 		}
 	}
-	return search.Proposal{}, fmt.Errorf("bfs: all %d observed models fully expanded, %d pending: %w",
+
+	// Then the pending models, and the initial architecture (node 0 of the
+	// order) while no model has succeeded, with fresh children.
+	pending := make([]search.Pending, 0, len(h.Pending))
+	for _, p := range h.Pending {
+		if p.Graph != nil {
+			pending = append(pending, p)
+		}
+	}
+	slices.SortStableFunc(pending, func(a, b search.Pending) int { return cmp.Compare(a.ID, b.ID) })
+	if len(nodes) == 0 {
+		pending = append(pending, search.Pending{ID: 0, Graph: s.initial})
+	}
+	for _, p := range pending {
+		if _, g, ok := s.child(p.ID, p.Graph, seen); ok {
+			return search.Proposal{Graph: g}, nil
+		}
+	}
+	return search.Proposal{}, fmt.Errorf("bfs: all %d successful and %d pending models fully expanded: %w",
 		len(nodes), len(h.Pending), search.ErrExhausted)
 }
 
-// child returns the first operation on o, in the node's seeded order,
-// whose result was not seen.
-func (s *Searcher) child(o *search.Observation, seen map[string]bool) (morph.Op, bool) {
-	ops := morph.Options(o.Graph)
-	rng := rand.New(rand.NewPCG(s.seed, uint64(o.ID)))
+// child returns the first operation on g, the architecture of model id, in
+// the node's seeded order, whose result was not seen, and that result.
+func (s *Searcher) child(id int, g *graph.Graph, seen map[string]bool) (morph.Op, *graph.Graph, bool) {
+	ops := morph.Options(g)
+	rng := rand.New(rand.NewPCG(s.seed, uint64(id)))
 	rng.Shuffle(len(ops), func(i, j int) { ops[i], ops[j] = ops[j], ops[i] })
 	for _, op := range ops {
-		g := o.Graph.Clone(false)
-		if err := morph.Apply(g, op, nil); err != nil {
+		c := g.Clone(false)
+		if err := morph.Apply(c, op, nil); err != nil {
 			continue // Options lists only valid operations; be safe anyway.
 		}
-		if hash := g.Hash(); !seen[hash] {
-			return op, true
+		if !seen[c.Hash()] {
+			return op, c, true
 		}
 	}
-	return morph.Op{}, false
+	return morph.Op{}, nil, false
 }
 
 // seenSet returns the hashes of every observed or pending architecture.

@@ -78,23 +78,37 @@ func TestSeededOrder(t *testing.T) {
 	assert.NotEqual(t, order(1), order(2))
 }
 
-func TestFailedAndPendingAreNotExpanded(t *testing.T) {
+// TestNoSuccessYet checks what happens before any model succeeded: the
+// children of a failed or pending root are proposed as fresh graphs.
+func TestNoSuccessYet(t *testing.T) {
 	initial := graph.PlainCNN(small, 3, []graph.ConvSpec{{Units: 4}})
+	kids := childHashes(t, initial)
 	s := newBFS(t, 1, initial)
+	for name, h := range map[string]*search.History{
+		"failed": {Observations: []search.Observation{
+			{ID: 1, Graph: initial, Hash: initial.Hash(), Failed: true, Reason: "out of memory"},
+		}},
+		"pending": {Pending: []search.Pending{
+			{ID: 1, Proposal: search.Proposal{Graph: initial}, Graph: initial, Hash: initial.Hash()},
+		}},
+	} {
+		p, err := s.Propose(context.Background(), h)
+		require.NoError(t, err, name)
+		assert.Zero(t, p.Parent, name)
+		require.NotNil(t, p.Graph, name)
+		assert.True(t, kids[p.Graph.Hash()], "%s: not a child of the root", name)
+	}
+}
 
-	// The root failed: nothing to expand.
-	failed := &search.History{Observations: []search.Observation{
-		{ID: 1, Graph: initial, Hash: initial.Hash(), Failed: true, Reason: "out of memory"},
-	}}
-	_, err := s.Propose(context.Background(), failed)
+// TestExhausted walks a space that ends: a network without hidden layers
+// offers no operation, so after it is observed nothing is left.
+func TestExhausted(t *testing.T) {
+	initial := graph.MLP(small, 3, nil)
+	require.Empty(t, morph.Options(initial))
+	h, err := searchtest.Run(context.Background(), newBFS(t, 1, initial), 3, pseudo)
 	require.ErrorIs(t, err, search.ErrExhausted)
-	assert.ErrorContains(t, err, "bfs: all 0 observed models fully expanded, 0 pending")
-
-	// The root pending: its children wait.
-	pending := &search.History{Pending: []search.Pending{{ID: 1, Proposal: search.Proposal{Graph: initial}, Graph: initial, Hash: initial.Hash()}}}
-	_, err = s.Propose(context.Background(), pending)
-	require.ErrorIs(t, err, search.ErrExhausted)
-	assert.ErrorContains(t, err, "1 pending")
+	assert.ErrorContains(t, err, "bfs: all 1 successful and 0 pending models fully expanded")
+	assert.Len(t, h.Observations, 1)
 }
 
 func TestNewChecksInitial(t *testing.T) {

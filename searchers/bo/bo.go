@@ -12,13 +12,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/morphnas/morphnas/core/bayes"
 	"github.com/morphnas/morphnas/core/graph"
+	"github.com/morphnas/morphnas/core/morph"
 	"github.com/morphnas/morphnas/core/search"
 )
 
 var _ search.Searcher = (*Searcher)(nil)
+
+// freshTries bounds the random morphs of the initial architecture drawn
+// while no model has succeeded.
+const freshTries = 100
 
 // Searcher is the Bayesian optimizer with every model trained from scratch.
 // It keeps no state: the Gaussian process is refitted from the history at
@@ -45,9 +51,11 @@ func New(cfg search.Config) (*Searcher, error) {
 // Propose returns the initial architecture as a fresh graph while it was
 // neither observed nor is pending; afterwards the architecture of lowest
 // acquisition found by bayes.Optimize on the history, as a fresh graph.
-// Failed models are left out of the model and never proposed again. It
-// returns an error wrapping search.ErrExhausted when there is no successful
-// model to fit or no new candidate.
+// Failed models are left out of the model and never proposed again. While
+// no model has succeeded (the first one still training, or failed), it
+// proposes the initial architecture morphed by one to three random
+// operations, as AK does. It returns an error wrapping search.ErrExhausted
+// when no new candidate is found.
 func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Proposal, error) {
 	if err := ctx.Err(); err != nil {
 		return search.Proposal{}, err
@@ -55,12 +63,34 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 	if !h.Seen(s.initial.Hash()) {
 		return search.Proposal{Graph: s.initial.Clone(false)}, nil
 	}
-	res, err := bayes.Optimize(ctx, h, h.Rand(s.seed), s.cfg)
+	rng := h.Rand(s.seed)
+	res, err := bayes.Optimize(ctx, h, rng, s.cfg)
 	switch {
-	case errors.Is(err, bayes.ErrNoObservations), errors.Is(err, bayes.ErrNoCandidate):
+	case errors.Is(err, bayes.ErrNoObservations):
+		return s.fresh(h, rng)
+	case errors.Is(err, bayes.ErrNoCandidate):
 		return search.Proposal{}, fmt.Errorf("bo: %w: %w", err, search.ErrExhausted)
 	case err != nil:
 		return search.Proposal{}, fmt.Errorf("bo: %w", err)
 	}
 	return search.Proposal{Graph: res.Graph.Clone(false)}, nil
+}
+
+// fresh returns the initial architecture morphed by one to three random
+// operations, new to h.
+func (s *Searcher) fresh(h *search.History, rng *rand.Rand) (search.Proposal, error) {
+	for range freshTries {
+		g := s.initial.Clone(false)
+		for range 1 + rng.IntN(3) {
+			op, ok := morph.Sample(g, rng)
+			if !ok || morph.Apply(g, op, nil) != nil {
+				break
+			}
+		}
+		if !h.Seen(g.Hash()) {
+			return search.Proposal{Graph: g}, nil
+		}
+	}
+	return search.Proposal{}, fmt.Errorf("bo: no successful model yet and %d random morphs of the initial architecture all seen: %w",
+		freshTries, search.ErrExhausted)
 }

@@ -38,16 +38,36 @@ func TestFreshGraphsOfTheOptimizer(t *testing.T) {
 	}
 }
 
-func TestFailedRoot(t *testing.T) {
+// TestNoSuccessYet checks what happens before any model succeeded: with
+// the root failed or pending, random morphs of it are proposed as fresh
+// graphs; with nothing to morph, the space is exhausted.
+func TestNoSuccessYet(t *testing.T) {
 	initial := graph.PlainCNN(small, 3, []graph.ConvSpec{{Units: 4}})
 	s, err := New(search.Config{Seed: 1, Initial: initial})
 	require.NoError(t, err)
-	h := &search.History{Observations: []search.Observation{
-		{ID: 1, Graph: initial, Hash: initial.Hash(), Failed: true, Reason: "diverged"},
-	}}
-	_, err = s.Propose(context.Background(), h)
+	for name, h := range map[string]*search.History{
+		"failed": {Observations: []search.Observation{
+			{ID: 1, Graph: initial, Hash: initial.Hash(), Failed: true, Reason: "diverged"},
+		}},
+		"pending": {Pending: []search.Pending{
+			{ID: 1, Proposal: search.Proposal{Graph: initial}, Graph: initial, Hash: initial.Hash()},
+		}},
+	} {
+		p, err := s.Propose(context.Background(), h)
+		require.NoError(t, err, name)
+		assert.Zero(t, p.Parent, name)
+		require.NoError(t, p.Graph.Validate(), name)
+		assert.NotEqual(t, initial.Hash(), p.Graph.Hash(), name)
+	}
+
+	bare := graph.MLP(small, 3, nil)
+	s, err = New(search.Config{Seed: 1, Initial: bare})
+	require.NoError(t, err)
+	_, err = s.Propose(context.Background(), &search.History{Observations: []search.Observation{
+		{ID: 1, Graph: bare, Hash: bare.Hash(), Failed: true, Reason: "diverged"},
+	}})
 	require.ErrorIs(t, err, search.ErrExhausted)
-	require.ErrorIs(t, err, bayes.ErrNoObservations)
+	assert.ErrorContains(t, err, "bo: no successful model yet and 100 random morphs")
 }
 
 func TestNewChecksInitial(t *testing.T) {

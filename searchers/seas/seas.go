@@ -29,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/morphnas/morphnas/core/graph"
@@ -71,8 +72,10 @@ func New(cfg search.Config) (*Searcher, error) {
 // neither observed nor is pending, and afterwards a child of the current
 // step's model: OpsPerChild random operations on it, whose result was not
 // seen. Failed models are never parents and their architectures are never
-// proposed again. It returns an error wrapping search.ErrExhausted when
-// there is no successful model to climb from, or when tries children in a
+// proposed again. While no model has succeeded (the first one still
+// training, or failed), children of the initial architecture are proposed
+// as fresh graphs, there being no trained weights to inherit yet. It
+// returns an error wrapping search.ErrExhausted when tries children in a
 // row were all seen.
 func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Proposal, error) {
 	if err := ctx.Err(); err != nil {
@@ -82,32 +85,41 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 	if !seen[s.initial.Hash()] {
 		return search.Proposal{Graph: s.initial.Clone(false)}, nil
 	}
+	rng := h.Rand(s.seed)
 	parent := s.parent(h)
 	if parent == nil {
-		return search.Proposal{}, fmt.Errorf("seas: no successful model to climb from (%d failed, %d pending): %w",
-			len(h.Observations), len(h.Pending), search.ErrExhausted)
-	}
-
-	// Draw children until one is new.
-	rng := h.Rand(s.seed)
-	for range tries {
-		g := parent.Graph.Clone(false)
-		var ops []morph.Op
-		for range OpsPerChild {
-			op, ok := morph.Sample(g, rng)
-			if !ok {
-				break
+		for range tries {
+			if ops, g := child(s.initial, rng); len(ops) > 0 && !seen[g.Hash()] {
+				return search.Proposal{Graph: g}, nil
 			}
-			if err := morph.Apply(g, op, nil); err != nil {
-				continue // Options lists only valid operations; be safe anyway.
-			}
-			ops = append(ops, op)
 		}
-		if len(ops) > 0 && !seen[g.Hash()] {
+		return search.Proposal{}, fmt.Errorf("seas: no successful model yet and %d children of the initial architecture all seen: %w",
+			tries, search.ErrExhausted)
+	}
+	for range tries {
+		if ops, g := child(parent.Graph, rng); len(ops) > 0 && !seen[g.Hash()] {
 			return search.Proposal{Parent: parent.ID, Ops: ops}, nil
 		}
 	}
 	return search.Proposal{}, fmt.Errorf("seas: %d children of model %d all seen: %w", tries, parent.ID, search.ErrExhausted)
+}
+
+// child applies up to OpsPerChild random operations in turn to a bare
+// clone of g, and returns them and the result.
+func child(g *graph.Graph, rng *rand.Rand) ([]morph.Op, *graph.Graph) {
+	c := g.Clone(false)
+	var ops []morph.Op
+	for range OpsPerChild {
+		op, ok := morph.Sample(c, rng)
+		if !ok {
+			break
+		}
+		if err := morph.Apply(c, op, nil); err != nil {
+			continue // Options lists only valid operations; be safe anyway.
+		}
+		ops = append(ops, op)
+	}
+	return ops, c
 }
 
 // parent returns the model the next child is made from: the best

@@ -58,14 +58,36 @@ func TestSteps(t *testing.T) {
 	assert.Less(t, slices.Min(searchtest.BestSoFar(h)), obs[0].Cost)
 }
 
-func TestFailedRoot(t *testing.T) {
+// TestNoSuccessYet checks what happens before any model succeeded: with
+// the root failed or pending, children of the initial architecture are
+// proposed as fresh graphs.
+func TestNoSuccessYet(t *testing.T) {
 	initial := graph.PlainCNN(small, 3, []graph.ConvSpec{{Units: 4}})
-	h := &search.History{Observations: []search.Observation{
-		{ID: 1, Graph: initial, Hash: initial.Hash(), Failed: true, Reason: "diverged"},
-	}}
-	_, err := newSEAS(t, 1, initial).Propose(context.Background(), h)
+	for name, h := range map[string]*search.History{
+		"failed": {Observations: []search.Observation{
+			{ID: 1, Graph: initial, Hash: initial.Hash(), Failed: true, Reason: "diverged"},
+		}},
+		"pending": {Pending: []search.Pending{
+			{ID: 1, Proposal: search.Proposal{Graph: initial}, Graph: initial, Hash: initial.Hash()},
+		}},
+	} {
+		p, err := newSEAS(t, 1, initial).Propose(context.Background(), h)
+		require.NoError(t, err, name)
+		assert.Zero(t, p.Parent, name)
+		require.NotNil(t, p.Graph, name)
+		require.NoError(t, p.Graph.Validate(), name)
+		assert.NotEqual(t, initial.Hash(), p.Graph.Hash(), "%s: no operation applied", name)
+	}
+}
+
+// TestExhausted: a network without hidden layers offers no operation, so
+// there is no child to climb to.
+func TestExhausted(t *testing.T) {
+	initial := graph.MLP(small, 3, nil)
+	h, err := searchtest.Run(context.Background(), newSEAS(t, 1, initial), 3, searchtest.Objective{}.Cost)
 	require.ErrorIs(t, err, search.ErrExhausted)
-	assert.ErrorContains(t, err, "seas: no successful model to climb from")
+	assert.ErrorContains(t, err, "seas: 100 children of model 1 all seen")
+	assert.Len(t, h.Observations, 1)
 }
 
 // TestFailedChildIsNotAParent makes the best-looking child a failure with

@@ -44,7 +44,9 @@ const conformancePending = 6
 //   - the same seed and history give the same proposal (compared as JSON),
 //     also from a fresh searcher and after the history went through JSON as
 //     on a resume, and Propose leaves the history unchanged;
-//   - an empty history gives a proposal;
+//   - an empty history gives a proposal, and so does a history whose only
+//     entry is that proposal, pending (a loop asks for the next proposal
+//     while the first model trains);
 //   - failed observations (whose cost is zero, so using it would show) are
 //     never proposed again nor used as parents;
 //   - an architecture observed twice under two ids is handled;
@@ -69,6 +71,22 @@ func Conformance(t *testing.T, newSearcher func(seed uint64) search.Searcher, in
 		}
 		if p.Parent != 0 {
 			t.Fatalf("empty history: proposal has parent %d, but there is no model yet", p.Parent)
+		}
+		checkProposal(t, h, p, initial)
+	})
+
+	t.Run("first one pending", func(t *testing.T) {
+		// A loop asks for the next proposal while the first one trains.
+		h := &search.History{}
+		first, err := propose(t, newSearcher(seed), h)
+		if err != nil {
+			t.Fatalf("empty history: %v", err)
+		}
+		g := resolve(t, h, first)
+		h.Pending = []search.Pending{{ID: 1, Proposal: first, Graph: g, Hash: g.Hash()}}
+		p, err := propose(t, newSearcher(seed), h)
+		if err != nil {
+			t.Fatalf("with only the first proposal pending: %v; a loop that asks while the first model trains would stop here", err)
 		}
 		checkProposal(t, h, p, initial)
 	})
