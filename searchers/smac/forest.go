@@ -20,12 +20,12 @@ type Forest struct {
 // ForestConfig holds the settings of a forest. The zero value means every
 // default.
 type ForestConfig struct {
-	// Trees is the number of trees; zero means 10, SMAC's default.
+	// Trees is the number of trees; zero means 10, SMAC3's default.
 	Trees int
 	// FeatureRatio is the share of the features tried at each split; zero
-	// means 5/6, SMAC's default.
+	// means 5/6, SMAC3's default.
 	FeatureRatio float64
-	// MinSplit is the smallest node that is split; zero means 3, SMAC's
+	// MinSplit is the smallest node that is split; zero means 3, SMAC3's
 	// default.
 	MinSplit int
 }

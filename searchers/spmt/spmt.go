@@ -18,6 +18,13 @@
 // Deviations: no per-dimension length scales, no integration over the GP's
 // hyperparameters, and pending trials are not modelled (no fantasies); a
 // pending configuration is only kept from being proposed again.
+//
+// Known limit: a configuration's identity is its graph's hash, which covers
+// the widths, kernels, dropout and L2 rates but not the training settings,
+// so two configurations that differ only in learning rate, batch size,
+// momentum or optimizer count as one and the second is never proposed.
+// Dropout and L2 are continuous, so this rarely bites.
+// TODO: include the settings in the identity once the loop's hash does.
 package spmt
 
 import (
