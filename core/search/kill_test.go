@@ -168,7 +168,7 @@ func TestKillAndResume(t *testing.T) {
 	require.Len(t, hb.Observations, 12)
 	for i := range ha.Observations {
 		oa, ob := ha.Observations[i], hb.Observations[i]
-		oa.Seconds, ob.Seconds = 0, 0
+		oa.Seconds, ob.Seconds, oa.Elapsed, ob.Elapsed = 0, 0, 0, 0
 		assert.Equal(t, oa, ob, "observation %d", i)
 	}
 

@@ -41,7 +41,9 @@ type loop struct {
 	seq       map[int]int         // id -> order of start in this call, from 1
 	done      map[int]trialResult // finished, waiting for an earlier model
 	proposing bool
-	exhausted bool
+	exhausted bool // the searcher has nothing more, with nothing in flight
+	waitIdle  bool // the searcher had nothing now: ask again when all is observed
+	fullNext  bool // the next snapshot hides nothing
 	stopping  bool // deadline passed: start nothing more
 	stop      Stop
 	trained   int // trials finished this session
@@ -130,7 +132,7 @@ func open(opts Options) (*loop, error) {
 	}
 	l.jf, l.j = f, &journal{f: f}
 	if fi, err := f.Stat(); err == nil && fi.Size() > good {
-		l.log.Warn("search: torn journal line discarded", "bytes", fi.Size()-good)
+		l.log.Warn("torn journal line discarded", "bytes", fi.Size()-good)
 		if err := f.Truncate(good); err != nil {
 			return nil, fmt.Errorf("search: truncate journal: %w", err)
 		}
@@ -197,12 +199,12 @@ func (l *loop) cleanModels() error {
 		i, observed := l.st.obsIndex[id]
 		switch {
 		case strings.HasSuffix(name, ".tmp"):
-			l.log.Warn("search: half-written file discarded", "file", name)
+			l.log.Warn("half-written file discarded", "file", name)
 			os.Remove(path)
 		case err != nil:
 			// Not ours; leave it.
 		case !observed || l.st.obs[i].Failed:
-			l.log.Warn("search: file of unfinished model discarded", "file", name)
+			l.log.Warn("file of unfinished model discarded", "file", name)
 			os.Remove(path)
 		case strings.HasSuffix(name, ".weights"):
 			present[id] = true
@@ -221,7 +223,7 @@ func (l *loop) cleanModels() error {
 			why = err.Error()
 			os.Remove(modelPath(l.dir, o.ID, "weights"))
 		}
-		l.log.Warn("search: weights of finished model lost", "model_id", o.ID, "reason", why)
+		l.log.Warn("weights of finished model lost", "model_id", o.ID, "reason", why)
 		if err := l.record(&event{Type: evDrop, ID: o.ID, Kind: "lost", Error: why}, true); err != nil {
 			return err
 		}
@@ -330,7 +332,7 @@ func (l *loop) run(ctx context.Context) (*Result, error) {
 		case <-deadlineC:
 			deadlineC = nil
 			l.stopping, l.stop = true, StopTime
-			l.log.Info("search: deadline", "running", len(l.running), "grace", l.opts.Grace)
+			l.log.Info("search deadline", "running", len(l.running), "grace", l.opts.Grace)
 			if l.opts.Grace > 0 {
 				t := time.NewTimer(l.opts.Grace)
 				defer t.Stop()
@@ -369,7 +371,7 @@ func (l *loop) run(ctx context.Context) (*Result, error) {
 	res := l.result(stop)
 	err := l.record(&event{Type: evEnd, Stop: stop, Elapsed: res.Elapsed.Seconds(), Idle: res.Idle.Seconds()}, true)
 	l.progress()
-	l.log.Info("search: stopped", "stop", stop, "trained", res.Trained, "elapsed", res.Elapsed,
+	l.log.Info("search stopped", "stop", stop, "trained", res.Trained, "elapsed", res.Elapsed,
 		"idle", res.Idle, "models", len(res.History.Observations))
 	return res, err
 }
@@ -389,7 +391,10 @@ func (l *loop) fill(ctx context.Context) error {
 	if !more {
 		return nil
 	}
-	if !l.proposing && len(l.queue) < l.opts.Queue && !l.waitSaving() {
+	if l.waitIdle && !l.inFlight() {
+		l.waitIdle, l.fullNext = false, true
+	}
+	if !l.proposing && !l.waitIdle && len(l.queue) < l.opts.Queue && !l.waitSaving() {
 		l.proposing = true
 		h := l.snapshot()
 		next := l.st.maxID + 1
@@ -416,6 +421,14 @@ func (l *loop) fill(ctx context.Context) error {
 // (after the previous finished training, while it is being saved); it waits
 // until the models started before are observed, and shows the latest and
 // any started after it as pending even when they are already observed.
+// When the searcher answers ErrExhausted while models are in flight, it is
+// asked again once every one of them is observed, with the whole history.
+
+// inFlight reports whether a model is queued, training, or not yet
+// observed.
+func (l *loop) inFlight() bool {
+	return len(l.queue)+len(l.running)+len(l.saving)+len(l.done) > 0
+}
 
 // waitSaving reports whether a model started before the latest one is
 // still being saved.
@@ -433,6 +446,9 @@ func (l *loop) waitSaving() bool {
 func (l *loop) snapshot() *History {
 	h := l.st.history()
 	latest := len(l.seq)
+	if l.fullNext {
+		latest, l.fullNext = latest+1, false
+	}
 	if latest == 0 {
 		return h
 	}
@@ -459,8 +475,14 @@ func (l *loop) snapshot() *History {
 func (l *loop) accept(ctx context.Context, pr proposed) error {
 	if pr.err != nil {
 		if errors.Is(pr.err, ErrExhausted) {
+			// With models in flight, their results may give the
+			// searcher something new to propose.
+			if l.inFlight() {
+				l.waitIdle = true
+				return nil
+			}
 			l.exhausted = true
-			l.log.Info("search: searcher exhausted")
+			l.log.Info("searcher exhausted")
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -551,7 +573,7 @@ func (l *loop) startTrial(ctx context.Context, id int) error {
 	hook("started", id)
 	tctx, cancel := context.WithCancelCause(ctx)
 	l.running[id] = func() { cancel(errCutShort) }
-	l.log.Info("search: trial started", "model_id", id, "parent", pe.Proposal.Parent, "ops", len(pe.Proposal.Ops))
+	l.log.Info("trial started", "model_id", id, "parent", pe.Proposal.Parent, "ops", len(pe.Proposal.Ops))
 	job := Job{
 		ID: id, Settings: pe.Proposal.Settings, MaxEpochs: l.opts.Budget.Epochs,
 		Seed: trialSeed(l.opts.Seed, id), MemoryLimit: l.bound(),
@@ -588,8 +610,10 @@ func (l *loop) trial(ctx context.Context, p Proposal, job Job) (r trialResult) {
 	job.OnEpoch = func(e Epoch) {
 		r.curve = append(r.curve, e)
 		hook("epoch", job.ID)
+		l.log.Debug("epoch", "model_id", job.ID, "epoch", e.Epoch, "train_loss", e.TrainLoss,
+			"val_loss", e.ValLoss, "val_accuracy", e.ValAccuracy)
 		if err := l.j.append(&event{Type: evEpoch, Time: time.Now().UTC(), ID: job.ID, Epoch: &e}, false); err != nil {
-			l.log.Warn("search: journal epoch", "model_id", job.ID, "err", err)
+			l.log.Warn("journal epoch", "model_id", job.ID, "err", err)
 		}
 	}
 
@@ -745,6 +769,7 @@ func (l *loop) observe(r trialResult) error {
 	o := Observation{
 		ID: r.id, Parent: pe.Proposal.Parent, Ops: pe.Proposal.Ops, Graph: pe.Graph, Hash: pe.Hash,
 		Settings: pe.Proposal.Settings, Epochs: len(r.curve), Seconds: r.seconds,
+		Elapsed: (l.st.elapsed + time.Since(l.begin)).Seconds(),
 	}
 	if r.reason == "" {
 		o.Metric, o.Cost = r.out.Metric, 1-r.out.Metric
@@ -757,7 +782,7 @@ func (l *loop) observe(r trialResult) error {
 		if err := l.record(&event{Type: evFailure, ID: r.id, Kind: r.reason, Error: errString(r.err), Stack: r.stack}, false); err != nil {
 			return err
 		}
-		l.log.Warn("search: trial failed", "model_id", r.id, "reason", o.Reason)
+		l.log.Warn("trial failed", "model_id", r.id, "reason", o.Reason)
 	}
 	if len(r.curve) > 0 {
 		l.st.curves[r.id] = r.curve
@@ -767,7 +792,7 @@ func (l *loop) observe(r trialResult) error {
 	}
 	hook("observed", r.id)
 	if r.reason == "" {
-		l.log.Info("search: trial done", "model_id", r.id, "parent", o.Parent, "metric", o.Metric,
+		l.log.Info("trial done", "model_id", r.id, "parent", o.Parent, "metric", o.Metric,
 			"epochs", o.Epochs, "seconds", o.Seconds)
 	}
 
@@ -779,7 +804,7 @@ func (l *loop) observe(r trialResult) error {
 			if err := l.record(&event{Type: evBound, ID: r.id, Bound: nb, Estimate: pe.Estimate}, true); err != nil {
 				return err
 			}
-			l.log.Warn("search: memory bound lowered", "model_id", r.id, "bound", nb)
+			l.log.Warn("memory bound lowered", "model_id", r.id, "bound", nb)
 		}
 	}
 	if err := l.retain(); err != nil {
@@ -860,7 +885,7 @@ func (l *loop) drain() {
 		case r := <-l.results:
 			// Models that finished are still observed.
 			if err := l.finish(r); err != nil {
-				l.log.Warn("search: observe while stopping", "model_id", r.id, "err", err)
+				l.log.Warn("observe while stopping", "model_id", r.id, "err", err)
 			}
 		}
 	}
@@ -889,7 +914,7 @@ func (l *loop) progress() {
 	if p.Best != nil {
 		best, bestID = p.Best.Cost, p.Best.ID
 	}
-	l.log.Info("search: progress", "models", p.Models, "failed", p.Failed, "running", p.Running,
+	l.log.Info("search progress", "models", p.Models, "failed", p.Failed, "running", p.Running,
 		"best_cost", best, "best_id", bestID, "elapsed", p.Elapsed.Round(time.Millisecond), "left", p.Left.Round(time.Second))
 	if l.opts.OnProgress != nil {
 		l.opts.OnProgress(p)

@@ -2,20 +2,26 @@ package search
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/morphnas/morphnas/core/graph"
+	"github.com/morphnas/morphnas/core/morph"
 	"github.com/morphnas/morphnas/core/train"
 )
 
@@ -358,21 +364,22 @@ func (c *checkSearcher) Propose(ctx context.Context, h *History) (Proposal, erro
 }
 
 func TestIdleTime(t *testing.T) {
-	// The searcher takes 10 ms per proposal, a model 5 x 6 ms = 30 ms. Run
-	// one after the other, the trainer would wait 10 ms per model; with
-	// the queue it waits only for the first proposal and the writes.
-	tr := &fakeTrainer{epochs: 5, sleep: 6 * time.Millisecond}
+	// The searcher takes 20 ms per proposal, a model 5 x 10 ms = 50 ms.
+	// Run one after the other, the trainer would wait 20 ms per model, 200
+	// ms in all; with the queue it waits only for the first proposal and
+	// the loop's own work between models.
+	tr := &fakeTrainer{epochs: 5, sleep: 10 * time.Millisecond}
 	opts := testOptions(t, tr)
-	opts.Budget.Models = 12
-	res, err := Run(context.Background(), &seqSearcher{seed: 9, fresh: 12, delay: 10 * time.Millisecond}, opts)
+	opts.Budget.Models = 10
+	res, err := Run(context.Background(), &seqSearcher{seed: 9, fresh: 10, delay: 20 * time.Millisecond}, opts)
 	require.NoError(t, err)
 	frac := res.Idle.Seconds() / res.Elapsed.Seconds()
 	t.Logf("idle %v of %v (%.1f%%)", res.Idle, res.Elapsed, 100*frac)
 	if !raceEnabled {
 		// The race detector slows the loop's own work too much for this.
-		assert.Less(t, res.Idle, 12*10*time.Millisecond/2, "idle as if sequential")
+		assert.Less(t, res.Idle, 10*20*time.Millisecond/2, "idle as if sequential")
 	}
-	assert.GreaterOrEqual(t, res.Idle, 10*time.Millisecond, "the first proposal is waited for")
+	assert.GreaterOrEqual(t, res.Idle, 20*time.Millisecond, "the first proposal is waited for")
 	var end event
 	for _, e := range readEvents(t, opts.Dir) {
 		if e.Type == evEnd {
@@ -620,3 +627,122 @@ func trainConfig(epochs int) train.Config {
 func nan() float64          { return math.NaN() }
 func inf(sign int) float64  { return math.Inf(sign) }
 func fmtF(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// morphSearcher proposes, after one fresh MLP, a real morphism of the best
+// model drawn with morph.Sample.
+type morphSearcher struct {
+	seed    uint64
+	initial *graph.Graph // nil for testMLP(5)
+}
+
+func (s *morphSearcher) Propose(ctx context.Context, h *History) (Proposal, error) {
+	best := h.Best()
+	if best == nil {
+		if len(h.Pending) > 0 {
+			return Proposal{}, ErrExhausted
+		}
+		if s.initial != nil {
+			return Proposal{Graph: s.initial}, nil
+		}
+		return Proposal{Graph: testMLP(5)}, nil
+	}
+	r := h.Rand(s.seed)
+	for try := 0; try < 100; try++ {
+		op, ok := morph.Sample(best.Graph, r)
+		if !ok {
+			break
+		}
+		g := best.Graph.Clone(false)
+		if err := morph.ApplyAll(g, []morph.Op{op}, nil); err != nil {
+			return Proposal{}, err
+		}
+		if !h.Seen(g.Hash()) {
+			return Proposal{Parent: best.ID, Ops: []morph.Op{op}}, nil
+		}
+	}
+	return Proposal{}, ErrExhausted
+}
+
+func TestRealMorphKeepsFunction(t *testing.T) {
+	// With the default Apply (morph.ApplyAll) and no noise, the model the
+	// loop builds for a child computes what its parent's stored trained
+	// model computes: the weights went through the morph.
+	tr := &fakeTrainer{epochs: 2}
+	opts := testOptions(t, tr)
+	opts.Apply = nil
+	opts.Budget.Models = 6
+	res, err := Run(context.Background(), &morphSearcher{seed: 13}, opts)
+	require.NoError(t, err)
+	st, err := Open(opts.Dir)
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := make([]float64, 5*testInput.Size())
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	children := 0
+	for _, o := range res.History.Observations {
+		require.False(t, o.Failed, "model %d: %s", o.ID, o.Reason)
+		if o.Parent == 0 {
+			continue
+		}
+		children++
+		parent, err := st.Load(o.Parent)
+		require.NoError(t, err)
+		job, err := tr.job(o.ID)
+		require.NoError(t, err)
+		pa, err := parent.Forward(x, 5)
+		require.NoError(t, err)
+		ca, err := job.Graph.Forward(x, 5)
+		require.NoError(t, err)
+		want, got := pa[parent.Output()], ca[job.Graph.Output()]
+		require.Len(t, got, len(want))
+		for i := range want {
+			// Float32 weights: agreement to 1e-5 on probabilities.
+			assert.InDelta(t, want[i], got[i], 1e-5, "model %d (%v) output %d", o.ID, o.Ops, i)
+		}
+	}
+	assert.Equal(t, 5, children)
+}
+
+func TestProgressLine(t *testing.T) {
+	var buf syncBuffer
+	tr := &fakeTrainer{epochs: 3, sleep: 10 * time.Millisecond}
+	opts := testOptions(t, tr)
+	opts.Budget = Budget{Models: 3, Time: time.Minute}
+	opts.ProgressEvery = 15 * time.Millisecond
+	opts.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
+	_, err := Run(context.Background(), &seqSearcher{seed: 14, fresh: 3}, opts)
+	require.NoError(t, err)
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), line)
+		if rec["msg"] != "search progress" {
+			continue
+		}
+		n++
+		for _, k := range []string{"models", "failed", "best_cost", "elapsed", "left"} {
+			assert.Contains(t, rec, k, line)
+		}
+	}
+	assert.GreaterOrEqual(t, n, 2, "periodic lines plus the final one")
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

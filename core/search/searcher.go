@@ -60,6 +60,9 @@ type Observation struct {
 	// Epochs trained and seconds spent training.
 	Epochs  int     `json:"epochs"`
 	Seconds float64 `json:"seconds"`
+	// Elapsed is the search's wall time, in seconds over all its sessions,
+	// when the observation was recorded.
+	Elapsed float64 `json:"elapsed,omitempty"`
 	// Failed is set when the trial did not produce a model; Reason says why
 	// (diverged, out of memory, panic, ...). Cost is then meaningless.
 	Failed bool   `json:"failed,omitempty"`
