@@ -1,0 +1,46 @@
+package grid_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/morphnas/morphnas/core/graph"
+	"github.com/morphnas/morphnas/core/search"
+	"github.com/morphnas/morphnas/searchers/grid"
+)
+
+// The grid in its order: every width of one conv layer first.
+func Example() {
+	s, err := grid.New(search.Config{Initial: graph.Initial(graph.Shape{H: 28, W: 28, C: 1}, 10)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	h := &search.History{}
+	for id := 1; id <= 8; id++ {
+		p, err := s.Propose(context.Background(), h)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		var widths []int
+		for _, l := range p.Graph.Layers {
+			if l.Kind == graph.Conv2D {
+				widths = append(widths, l.Units)
+			}
+		}
+		fmt.Println(id, widths)
+		h.Observations = append(h.Observations, search.Observation{ID: id, Graph: p.Graph, Hash: p.Graph.Hash()})
+	}
+	fmt.Println("points:", grid.Size())
+	// Output:
+	// 1 [16]
+	// 2 [32]
+	// 3 [64]
+	// 4 [128]
+	// 5 [256]
+	// 6 [512]
+	// 7 [16 16]
+	// 8 [32 32]
+	// points: 36
+}

@@ -1,0 +1,36 @@
+package seas_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/morphnas/morphnas/core/graph"
+	"github.com/morphnas/morphnas/core/search"
+	"github.com/morphnas/morphnas/core/search/searchtest"
+	"github.com/morphnas/morphnas/searchers/seas"
+)
+
+// The root and the first step: Children children of the root, each made by
+// OpsPerChild operations.
+func Example() {
+	initial := graph.PlainCNN(graph.Shape{H: 8, W: 8, C: 1}, 3, []graph.ConvSpec{{Units: 4}})
+	s, err := seas.New(search.Config{Seed: 1, Initial: initial})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	h, err := searchtest.Run(context.Background(), s, 1+seas.Children, searchtest.Objective{}.Cost)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range h.Observations[:3] {
+		fmt.Printf("model %d: parent %d, %d operation(s)\n", o.ID, o.Parent, len(o.Ops))
+	}
+	fmt.Println("models:", len(h.Observations))
+	// Output:
+	// model 1: parent 0, 0 operation(s)
+	// model 2: parent 1, 5 operation(s)
+	// model 3: parent 1, 5 operation(s)
+	// models: 9
+}
