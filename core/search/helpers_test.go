@@ -56,7 +56,11 @@ type seqSearcher struct {
 
 func (s *seqSearcher) Propose(ctx context.Context, h *History) (Proposal, error) {
 	if s.delay > 0 {
-		time.Sleep(s.delay)
+		select {
+		case <-time.After(s.delay):
+		case <-ctx.Done():
+			return Proposal{}, ctx.Err()
+		}
 	}
 	r := h.Rand(s.seed)
 	n := len(h.Observations) + len(h.Pending)

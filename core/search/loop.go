@@ -50,6 +50,11 @@ type loop struct {
 	begin     time.Time
 	deadline  time.Time
 
+	// propose is the searcher's context, cancelled at the deadline so that
+	// a slow proposal does not hold up the end of the search.
+	propose       context.Context
+	cancelPropose context.CancelFunc
+
 	proposals chan proposed
 	results   chan trialResult
 	idle      idleMeter
@@ -287,6 +292,8 @@ func (l *loop) run(ctx context.Context) (*Result, error) {
 	l.begin = time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	l.propose, l.cancelPropose = context.WithCancel(ctx)
+	defer l.cancelPropose()
 	l.proposals = make(chan proposed, 1)
 	l.results = make(chan trialResult, 2*l.opts.Workers)
 	l.idle = idleMeter{workers: l.opts.Workers, last: l.begin}
@@ -332,6 +339,7 @@ func (l *loop) run(ctx context.Context) (*Result, error) {
 		case <-deadlineC:
 			deadlineC = nil
 			l.stopping, l.stop = true, StopTime
+			l.cancelPropose()
 			l.log.Info("search deadline", "running", len(l.running), "grace", l.opts.Grace)
 			if l.opts.Grace > 0 {
 				t := time.NewTimer(l.opts.Grace)
@@ -407,7 +415,7 @@ func (l *loop) fill(ctx context.Context) error {
 					}
 				}()
 				hook("proposing", next)
-				p, err = l.s.Propose(ctx, h)
+				p, err = l.s.Propose(l.propose, h)
 				return err
 			}()
 			l.proposals <- proposed{p, err}
@@ -485,8 +493,11 @@ func (l *loop) accept(ctx context.Context, pr proposed) error {
 			l.log.Info("searcher exhausted")
 			return nil
 		}
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return ctx.Err()
+		case l.stopping && l.propose.Err() != nil:
+			return nil // cut at the deadline
 		}
 		return fmt.Errorf("search: propose: %w", pr.err)
 	}

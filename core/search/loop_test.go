@@ -167,6 +167,23 @@ func TestBudgetTime(t *testing.T) {
 	}
 }
 
+func TestDeadlineCutsSlowProposal(t *testing.T) {
+	// Proposals take 100 ms, models 40 ms. The second proposal, asked for
+	// at about 100 ms, would come at 200 ms; the deadline at 150 ms cancels
+	// it and the search ends.
+	tr := &fakeTrainer{epochs: 2, sleep: 20 * time.Millisecond}
+	opts := testOptions(t, tr)
+	opts.Budget.Time = 150 * time.Millisecond
+	t0 := time.Now()
+	res, err := Run(context.Background(), &seqSearcher{seed: 15, fresh: 5, delay: 100 * time.Millisecond}, opts)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(t0), 195*time.Millisecond)
+	assert.Equal(t, StopTime, res.Stop)
+	require.Len(t, res.History.Observations, 1)
+	assert.False(t, res.History.Observations[0].Failed)
+	assert.Empty(t, res.History.Pending)
+}
+
 func TestGraceKeepsFinishingModel(t *testing.T) {
 	// Models take 5 x 20 ms = 100 ms; the deadline at 150 ms falls in the
 	// middle of the second, which finishes within the grace of 200 ms.
