@@ -168,10 +168,7 @@ func Conformance(t *testing.T, newSearcher func(seed uint64) search.Searcher, in
 		// Each architecture of the run's first part observed twice, under
 		// two ids and with two costs.
 		base := prefix(run, min(len(run.Observations), 8))
-		h := &search.History{}
-		for _, o := range base.Observations {
-			h.Observations = append(h.Observations, o)
-		}
+		h := &search.History{Observations: base.Observations}
 		next := len(base.Observations) + 1
 		for _, o := range base.Observations {
 			d := o
