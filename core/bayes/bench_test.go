@@ -81,22 +81,36 @@ func BenchmarkKernelAndGP(b *testing.B) {
 }
 
 // BenchmarkOptimize measures one proposal's generation (update included)
-// at n observations, with the default r and T_low. The metrics report how
-// many candidates were evaluated and how many architectures expanded.
+// at n observations, with the default r and T_low: cold, with a new
+// Optimizer each time, and warm, with one whose cache of children is
+// filled, as in a search. The metrics report how many candidates were
+// evaluated and how many architectures expanded.
 func BenchmarkOptimize(b *testing.B) {
 	for _, n := range []int{50, 200} {
 		h := benchHistory(b, n)
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			var res bayes.Result
-			for b.Loop() {
-				var err error
-				res, err = bayes.Optimize(context.Background(), h, rand.New(rand.NewPCG(1, 2)), bayes.Config{})
+		for _, warm := range []bool{false, true} {
+			name := fmt.Sprintf("cold/n=%d", n)
+			if warm {
+				name = fmt.Sprintf("warm/n=%d", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				o, err := bayes.NewOptimizer(bayes.Config{})
 				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(res.Evaluated), "candidates")
-			b.ReportMetric(float64(res.Expanded), "expanded")
-		})
+				var res bayes.Result
+				for b.Loop() {
+					if !warm {
+						o, _ = bayes.NewOptimizer(bayes.Config{})
+					}
+					res, err = o.Optimize(context.Background(), h, rand.New(rand.NewPCG(1, 2)))
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(res.Evaluated), "candidates")
+				b.ReportMetric(float64(res.Expanded), "expanded")
+			})
+		}
 	}
 }

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/morphnas/morphnas/core/graph"
-	"github.com/morphnas/morphnas/core/kernel"
 	"github.com/morphnas/morphnas/core/morph"
 	"github.com/morphnas/morphnas/core/search"
 )
@@ -39,6 +37,16 @@ type Result struct {
 	Fitted, Excluded int
 }
 
+// Optimize runs Algorithm 1 on h with an Optimizer used once: see
+// Optimizer.Optimize.
+func Optimize(ctx context.Context, h *search.History, rng *rand.Rand, cfg Config) (Result, error) {
+	o, err := NewOptimizer(cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	return o.Optimize(ctx, h, rng)
+}
+
 // Optimize runs Algorithm 1 on h: it fits a Surrogate to h's observations
 // and searches the tree of morphs from the observed architectures for the
 // minimum of alpha. The queue starts with every observed architecture,
@@ -56,15 +64,13 @@ type Result struct {
 // already generated architecture are skipped by hash; so are children over
 // MaxParams or MaxMemory, and operations that do not apply. rng drives the
 // annealing draws; the same history, rng state and Config give the same
-// result. Optimize reads h and does not change it. Errors: ErrNoObservations
-// when h has no successful observation, ErrNoCandidate when no new child was
-// generated, ctx's error when it is done.
-func Optimize(ctx context.Context, h *search.History, rng *rand.Rand, cfg Config) (Result, error) {
+// result, whatever the cache holds. Optimize reads h and does not change
+// it. Errors: ErrNoObservations when h has no successful observation,
+// ErrNoCandidate when no new child was generated, ctx's error when it is
+// done.
+func (o *Optimizer) Optimize(ctx context.Context, h *search.History, rng *rand.Rand) (Result, error) {
 	start := time.Now()
-	cfg, err := cfg.resolve()
-	if err != nil {
-		return Result{}, err
-	}
+	cfg := o.cfg
 
 	// Update: fit the Gaussian process.
 	sur, err := Fit(h.Observations, cfg)
@@ -74,8 +80,8 @@ func Optimize(ctx context.Context, h *search.History, rng *rand.Rand, cfg Config
 
 	// Every architecture observed or pending is known by its hash.
 	seen := make(map[string]bool, len(h.Observations)+len(h.Pending))
-	for _, o := range h.Observations {
-		seen[hashOf(o.Hash, o.Graph)] = true
+	for _, ob := range h.Observations {
+		seen[hashOf(ob.Hash, ob.Graph)] = true
 	}
 	for _, p := range h.Pending {
 		seen[hashOf(p.Hash, p.Graph)] = true
@@ -86,19 +92,19 @@ func Optimize(ctx context.Context, h *search.History, rng *rand.Rand, cfg Config
 	seq := 0
 	first := map[string]*node{}
 	cMin := math.Inf(1)
-	for _, o := range h.Observations {
-		if o.Failed || o.Graph == nil || math.IsNaN(o.Cost) || math.IsInf(o.Cost, 0) {
+	for _, ob := range h.Observations {
+		if ob.Failed || ob.Graph == nil || math.IsNaN(ob.Cost) || math.IsInf(ob.Cost, 0) {
 			continue
 		}
-		cMin = min(cMin, o.Cost)
-		hash := hashOf(o.Hash, o.Graph)
+		cMin = min(cMin, ob.Cost)
+		hash := hashOf(ob.Hash, ob.Graph)
 		if n, ok := first[hash]; ok {
-			if o.Cost < n.key {
-				n.key, n.parent = o.Cost, o.ID
+			if ob.Cost < n.key {
+				n.key, n.parent = ob.Cost, ob.ID
 			}
 			continue
 		}
-		n := &node{key: o.Cost, seq: seq, g: o.Graph, parent: o.ID}
+		n := &node{key: ob.Cost, seq: seq, hash: hash, g: ob.Graph, parent: ob.ID}
 		seq++
 		first[hash] = n
 		q = append(q, n)
@@ -120,30 +126,18 @@ func Optimize(ctx context.Context, h *search.History, rng *rand.Rand, cfg Config
 		t *= cfg.R
 		f := q.pop()
 		res.Expanded++
-		for _, op := range morph.Options(f.g) {
-			// Apply leaves the layers, inputs and parameters that a graph
-			// held untouched and installs new ones, so a shallow copy of
-			// f is enough.
-			child := &graph.Graph{Input: f.g.Input, Classes: f.g.Classes, Layers: f.g.Layers}
-			if morph.Apply(child, op, nil) != nil {
+		for _, c := range o.children(f) {
+			if seen[c.hash] {
 				continue
 			}
-			hash := child.Hash()
-			if seen[hash] {
+			seen[c.hash] = true
+			if !c.ok {
 				continue
 			}
-			seen[hash] = true
-			if !cfg.Fits(child) {
-				continue
-			}
-			a, err := kernel.Describe(child)
-			if err != nil {
-				continue
-			}
-			mu, sd := sur.Predict(a)
+			mu, sd := sur.Predict(c.arch)
 			alpha := mu - cfg.Beta*sd
 			res.Evaluated++
-			n := &node{key: alpha, g: child, parent: f.parent, ops: append(slices.Clip(f.ops), op)}
+			n := &node{key: alpha, hash: c.hash, from: f, op: c.op, parent: f.parent}
 			if math.Exp((cMin-alpha)/t) > rng.Float64() {
 				n.seq = seq
 				seq++
@@ -167,7 +161,11 @@ func Optimize(ctx context.Context, h *search.History, rng *rand.Rand, cfg Config
 	if pick == nil {
 		return Result{}, fmt.Errorf("%w (expanded %d architectures)", ErrNoCandidate, res.Expanded)
 	}
-	res.Parent, res.Ops, res.Graph, res.Hash = pick.parent, pick.ops, pick.g, pick.g.Hash()
+	g, err := pick.graph()
+	if err != nil {
+		return Result{}, fmt.Errorf("bayes: replaying the best candidate: %w", err)
+	}
+	res.Parent, res.Ops, res.Graph, res.Hash = pick.parent, pick.path(), g, pick.hash
 	res.Alpha, res.Mean, res.Std = pick.key, mu, sd
 	cfg.Logger.Debug("bayes: acquisition optimised",
 		"fitted", res.Fitted, "excluded", res.Excluded, "expanded", res.Expanded,

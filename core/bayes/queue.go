@@ -8,14 +8,16 @@ import (
 )
 
 // node is an architecture in the priority queue of Algorithm 1: an observed
-// model (ops empty, key its cost) or a generated candidate (key its
-// acquisition value).
+// model (from nil, key its cost) or a generated candidate (key its
+// acquisition value), whose graph is built only when needed.
 type node struct {
 	key    float64
 	seq    int // insertion order, to break ties deterministically
-	g      *graph.Graph
-	parent int        // id of the nearest observed ancestor
-	ops    []morph.Op // from that ancestor to g
+	hash   string
+	g      *graph.Graph // nil until built
+	from   *node        // the node it was generated from, nil for observed
+	op     morph.Op     // the operation from from to this node
+	parent int          // id of the nearest observed ancestor
 }
 
 // queue is a min-heap of nodes by key, then insertion order.

@@ -45,7 +45,7 @@ type Config struct {
 	// Lambda weighs skip connections in the kernel's distance. Zero means 1.
 	Lambda float64
 	// R is the temperature decrease rate of Algorithm 1. Zero means
-	// bayes.DefaultR (0.85).
+	// bayes.DefaultR (0.6).
 	R float64
 	// TLow is the stopping temperature of Algorithm 1. Zero means
 	// bayes.DefaultTLow (1e-3).
@@ -64,12 +64,14 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Searcher is the AK searcher. It keeps no state between proposals: the
-// Gaussian process is refitted from the history each time, so a resumed
-// search proposes what an uninterrupted one would.
+// Searcher is the AK searcher. The Gaussian process is refitted from the
+// history at each proposal, so a resumed search proposes what an
+// uninterrupted one would; the only state kept between proposals is the
+// optimizer's cache of children of expanded architectures, which changes no
+// result. A Searcher is safe for concurrent use.
 type Searcher struct {
 	cfg Config
-	opt bayes.Config
+	opt *bayes.Optimizer
 }
 
 // New returns a searcher with the default settings, the constructor of the
@@ -90,12 +92,12 @@ func NewWith(cfg Config) (*Searcher, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	opt := bayes.Config{
+	opt, err := bayes.NewOptimizer(bayes.Config{
 		Beta: cfg.Beta, Lambda: cfg.Lambda, R: cfg.R, TLow: cfg.TLow, Seed: cfg.Seed,
 		MaxParams: cfg.MaxParams, MaxMemory: cfg.MaxMemory, MaxCandidates: cfg.MaxCandidates,
 		Logger: cfg.Logger,
-	}
-	if err := opt.Check(); err != nil {
+	})
+	if err != nil {
 		return nil, fmt.Errorf("ak: %w", err)
 	}
 	return &Searcher{cfg: cfg, opt: opt}, nil
@@ -112,7 +114,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 		return search.Proposal{}, err
 	}
 	rng := h.Rand(s.cfg.Seed)
-	res, err := bayes.Optimize(ctx, h, rng, s.opt)
+	res, err := s.opt.Optimize(ctx, h, rng)
 	switch {
 	case err == nil:
 		s.cfg.Logger.Debug("ak: proposal", "parent", res.Parent, "ops", len(res.Ops),
@@ -143,7 +145,7 @@ func (s *Searcher) fresh(rng *rand.Rand, h *search.History) (search.Proposal, er
 				break
 			}
 		}
-		if !h.Seen(g.Hash()) && s.opt.Fits(g) {
+		if !h.Seen(g.Hash()) && s.opt.Config().Fits(g) {
 			return search.Proposal{Graph: g}, nil
 		}
 	}
