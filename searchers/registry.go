@@ -13,6 +13,12 @@
 //
 // Its test runs the shared conformance suite,
 // searchtest.Conformance(t, newSearcher, initial). Nothing in core changes.
+//
+// The ranking of every registered searcher on the synthetic objective of
+// package searchtest (30 evaluations over 10 seeds, no training) is printed
+// by a benchmark of this package:
+//
+//	go test ./searchers -run '^$' -bench Ranking -benchtime 1x
 package searchers
 
 import (

@@ -52,7 +52,8 @@ const conformancePending = 6
 //   - an architecture observed twice under two ids is handled;
 //   - proposals asked while earlier ones are pending repeat none of them;
 //   - the end of the space gives an error wrapping search.ErrExhausted, or
-//     a valid proposal, never a panic, and stays so when asked again.
+//     a valid proposal, never a panic, and stays so when asked again;
+//   - a cancelled context gives an error or a valid proposal, not a panic.
 //
 // The observations it reports carry a pseudo-random cost derived from the
 // architecture's hash, so the checks do not depend on any objective.
@@ -73,6 +74,16 @@ func Conformance(t *testing.T, newSearcher func(seed uint64) search.Searcher, in
 			t.Fatalf("empty history: proposal has parent %d, but there is no model yet", p.Parent)
 		}
 		checkProposal(t, h, p, initial)
+	})
+
+	t.Run("cancelled context", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		h := &search.History{}
+		p, err := proposeCtx(ctx, t, newSearcher(seed), h)
+		if err == nil {
+			checkProposal(t, h, p, initial)
+		}
 	})
 
 	t.Run("first one pending", func(t *testing.T) {
@@ -234,7 +245,13 @@ func drive(t *testing.T, s search.Searcher, initial *graph.Graph, steps int, fai
 
 // propose calls s.Propose on h and fails the test, naming the history's
 // size, if it panics.
-func propose(t *testing.T, s search.Searcher, h *search.History) (p search.Proposal, err error) {
+func propose(t *testing.T, s search.Searcher, h *search.History) (search.Proposal, error) {
+	t.Helper()
+	return proposeCtx(context.Background(), t, s, h)
+}
+
+// proposeCtx is propose with a context.
+func proposeCtx(ctx context.Context, t *testing.T, s search.Searcher, h *search.History) (p search.Proposal, err error) {
 	t.Helper()
 	defer func() {
 		if r := recover(); r != nil {
@@ -242,7 +259,7 @@ func propose(t *testing.T, s search.Searcher, h *search.History) (p search.Propo
 				len(h.Observations), failedCount(h), len(h.Pending), r)
 		}
 	}()
-	return s.Propose(context.Background(), h)
+	return s.Propose(ctx, h)
 }
 
 func failedCount(h *search.History) int {
