@@ -25,11 +25,29 @@
 // budget is a total over all sessions and may be raised on resume.
 //
 // While one model trains, the searcher already prepares the next proposal,
-// which waits in a bounded queue (section 4.3); the time the trainers sit
-// idle is measured. Candidates whose estimated memory exceeds the bound are
-// discarded before training, and an out-of-memory failure lowers the bound
-// (section 4.4); the bound is journaled and survives a resume.
+// which waits in a bounded queue (section 4.3), and a trained model is
+// saved while the next one trains; the time the trainers sit idle is
+// measured and journaled. Several workers may train at once. The history
+// a searcher sees lists the proposals still pending, so that it never
+// proposes them again. With one worker and a queue of one (the default)
+// the search is deterministic: a proposal is asked for when the latest
+// model starts, once every model before it is observed, and that model
+// shows as pending even if it finished meanwhile; the journal of a search
+// killed and resumed any number of times then holds the same observations
+// as that of an uninterrupted one.
+//
+// Candidates whose estimated memory (graph.MemoryBytes) exceeds the bound
+// are discarded before training, and an out-of-memory failure lowers the
+// bound to 0.9 of the failed model's estimate (section 4.4); the bound is
+// journaled and survives a resume.
 //
 // A trial that panics, diverges or runs out of memory becomes a failed
-// observation with its reason, and the search goes on.
+// observation with its reason, and the search goes on. So does a proposal
+// that cannot be built, repeats an architecture, or is too large: it is
+// observed as failed without training. A searcher that returns
+// ErrExhausted while models are in flight is asked again once they are all
+// observed; with nothing in flight, the search stops.
+//
+// Run is the loop; Open reads a search directory, running or not, for its
+// history, incumbent and models; NewTrainer adapts core/train.
 package search

@@ -1,9 +1,6 @@
 package search
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // ErrBudget is returned by Run when the budget was already spent before the
 // call could train anything: raise it to continue the search.
@@ -33,18 +30,3 @@ var ErrOutOfMemory = errors.New("search: out of memory")
 // or infinite. The loop also treats a non-finite metric or loss as
 // divergence.
 var ErrDiverged = errors.New("search: training diverged")
-
-// TrialError describes why a trial failed: the model id, the phase
-// ("build", "train", "save") and the cause. The loop records it as a failed
-// observation and goes on; Run returns it only through the journal and logs.
-type TrialError struct {
-	ID    int
-	Phase string
-	Err   error
-}
-
-func (e *TrialError) Error() string {
-	return fmt.Sprintf("search: model %d: %s: %v", e.ID, e.Phase, e.Err)
-}
-
-func (e *TrialError) Unwrap() error { return e.Err }
