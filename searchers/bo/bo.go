@@ -27,12 +27,13 @@ var _ search.Searcher = (*Searcher)(nil)
 const freshTries = 100
 
 // Searcher is the Bayesian optimizer with every model trained from scratch.
-// It keeps no state: the Gaussian process is refitted from the history at
-// each proposal.
+// The Gaussian process is refitted from the history at each proposal; the
+// only state is the optimizer's cache of expanded architectures, which
+// changes no result.
 type Searcher struct {
 	seed    uint64
 	initial *graph.Graph
-	cfg     bayes.Config
+	opt     *bayes.Optimizer
 }
 
 // New returns a BO searcher that starts from cfg.Initial, with the
@@ -45,7 +46,11 @@ func New(cfg search.Config) (*Searcher, error) {
 	if err := cfg.Initial.Validate(); err != nil {
 		return nil, fmt.Errorf("bo: initial architecture: %w", err)
 	}
-	return &Searcher{seed: cfg.Seed, initial: cfg.Initial.Clone(false), cfg: bayes.Config{Seed: cfg.Seed}}, nil
+	opt, err := bayes.NewOptimizer(bayes.Config{Seed: cfg.Seed})
+	if err != nil {
+		return nil, fmt.Errorf("bo: %w", err)
+	}
+	return &Searcher{seed: cfg.Seed, initial: cfg.Initial.Clone(false), opt: opt}, nil
 }
 
 // Propose returns the initial architecture as a fresh graph while it was
@@ -64,7 +69,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 		return search.Proposal{Graph: s.initial.Clone(false)}, nil
 	}
 	rng := h.Rand(s.seed)
-	res, err := bayes.Optimize(ctx, h, rng, s.cfg)
+	res, err := s.opt.Optimize(ctx, h, rng)
 	switch {
 	case errors.Is(err, bayes.ErrNoObservations):
 		return s.fresh(h, rng)
@@ -77,7 +82,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 }
 
 // fresh returns the initial architecture morphed by one to three random
-// operations, new to h.
+// operations, new to h and within the optimizer's size limits.
 func (s *Searcher) fresh(h *search.History, rng *rand.Rand) (search.Proposal, error) {
 	for range freshTries {
 		g := s.initial.Clone(false)
@@ -87,7 +92,7 @@ func (s *Searcher) fresh(h *search.History, rng *rand.Rand) (search.Proposal, er
 				break
 			}
 		}
-		if !h.Seen(g.Hash()) {
+		if !h.Seen(g.Hash()) && s.opt.Config().Fits(g) {
 			return search.Proposal{Graph: g}, nil
 		}
 	}
