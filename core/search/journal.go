@@ -80,6 +80,7 @@ type state struct {
 	props    map[int]*event  // model id -> its proposal event
 	hashes   map[string]int  // architecture hash -> first model id with it
 	started  map[int]bool    // models whose training began at least once
+	starts   map[int]int     // how many times each model's training began
 	dropped  map[int]bool    // models whose weights retention removed
 	curves   map[int][]Epoch // the latest curve journaled for each model
 	bound    int64           // memory bound in bytes, 0 for none
@@ -92,7 +93,7 @@ type state struct {
 
 func newState() *state {
 	return &state{
-		obsIndex: map[int]int{}, props: map[int]*event{}, hashes: map[string]int{}, started: map[int]bool{},
+		obsIndex: map[int]int{}, props: map[int]*event{}, hashes: map[string]int{}, started: map[int]bool{}, starts: map[int]int{},
 		dropped: map[int]bool{}, curves: map[int][]Epoch{},
 	}
 }
@@ -114,6 +115,7 @@ func (s *state) apply(e *event) {
 		s.maxID = max(s.maxID, e.ID)
 	case evStart:
 		s.started[e.ID] = true
+		s.starts[e.ID]++
 		s.curves[e.ID] = nil
 	case evEpoch:
 		if e.Epoch != nil {

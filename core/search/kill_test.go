@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 func killOptions(dir string) (Options, Searcher) {
 	return Options{
 		Dir: dir, Trainer: &fakeTrainer{epochs: 4, sleep: 2 * time.Millisecond}, Seed: 5,
-		Apply: fakeApply, Budget: Budget{Models: 12},
+		Apply: fakeApply, Budget: Budget{Models: 12}, Crashes: -1,
 		Record: Record{Searcher: "seq", Profile: "smoke"},
 	}, &seqSearcher{seed: 21, fresh: 3}
 }

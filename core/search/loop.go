@@ -257,6 +257,24 @@ func (l *loop) record(e *event, sync bool) error {
 	return nil
 }
 
+// crashed records as out of memory the pending models whose training
+// began Options.Crashes times in earlier sessions without an end: the
+// process died each time.
+func (l *loop) crashed() error {
+	if l.opts.Crashes < 0 {
+		return nil
+	}
+	for _, id := range l.st.pending() {
+		if n := l.st.starts[id]; n >= l.opts.Crashes {
+			err := fmt.Errorf("the process died %d times while training it", n)
+			if err := l.observe(trialResult{id: id, reason: ReasonOutOfMemory, err: err}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // bound is the memory bound in force: the smaller of the option and the
 // stored bound, zero for none.
 func (l *loop) bound() int64 {
@@ -299,6 +317,9 @@ func (l *loop) run(ctx context.Context) (*Result, error) {
 	l.idle = idleMeter{workers: l.opts.Workers, last: l.begin}
 	budget := l.opts.Budget
 	if err := l.record(&event{Type: evSession, Budget: &budget, Bound: l.bound()}, true); err != nil {
+		return nil, err
+	}
+	if err := l.crashed(); err != nil {
 		return nil, err
 	}
 	l.queue = l.st.pending()

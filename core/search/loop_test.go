@@ -763,3 +763,42 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestCrashLoopBecomesOutOfMemory(t *testing.T) {
+	// Model 2 was started three times in sessions that died, as the
+	// journal of a process killed by the system for lack of memory shows;
+	// the next session records it as out of memory instead of training it
+	// a fourth time, and lowers the bound below its estimate.
+	tr := &fakeTrainer{epochs: 2}
+	opts := testOptions(t, tr)
+	opts.Budget.Models = 1
+	s := &listSearcher{widths: []int{4, 30, 5}}
+	_, err := Run(context.Background(), s, opts)
+	require.NoError(t, err)
+
+	// Forge the journal of three sessions that died training model 2.
+	jf, err := os.OpenFile(filepath.Join(opts.Dir, journalFile), os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	j := &journal{f: jf}
+	g := testMLP(30)
+	est, err := g.MemoryBytes(64)
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	require.NoError(t, j.append(&event{Type: evProposal, Time: now, ID: 2, Proposal: &Proposal{Graph: g}, Graph: g, Hash: g.Hash(), Estimate: est}, false))
+	for range 3 {
+		require.NoError(t, j.append(&event{Type: evSession, Time: now}, false))
+		require.NoError(t, j.append(&event{Type: evStart, Time: now, ID: 2}, false))
+	}
+	require.NoError(t, jf.Close())
+
+	opts.Budget.Models = 3
+	res, err := Run(context.Background(), s, opts)
+	require.NoError(t, err)
+	obs := res.History.Observations
+	require.Len(t, obs, 3)
+	assert.True(t, strings.HasPrefix(obs[1].Reason, ReasonOutOfMemory), obs[1].Reason)
+	assert.Equal(t, est*9/10, res.Bound)
+	for _, j := range tr.jobs {
+		assert.NotEqual(t, 2, j.ID, "model 2 was trained again")
+	}
+}

@@ -65,6 +65,12 @@ type Options struct {
 	// removed after each observation (their graphs and history stay).
 	// Zero keeps every model's weights.
 	Keep int
+	// Crashes is how many times the process may die while training one
+	// model (as when the system's out-of-memory killer ends it) before a
+	// resume records that model as failed for lack of memory, lowering
+	// the bound, instead of training it again. Default 3; negative means
+	// never.
+	Crashes int
 	// Seed seeds the weight initialisation and morph noise of each model,
 	// through a source derived from it and the model id.
 	Seed uint64
@@ -157,6 +163,9 @@ func (o *Options) check() error {
 	}
 	if o.Queue == 0 {
 		o.Queue = 1
+	}
+	if o.Crashes == 0 {
+		o.Crashes = 3
 	}
 	if o.Batch == 0 {
 		o.Batch = 64
