@@ -118,10 +118,6 @@ func TestSmokeReal(t *testing.T) {
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"-profile", "smoke", "-params", "beta", "-beta", "0.1,10", "-out", out}, &stdout, &stderr)
-	if errors.Is(err, harness.ErrNotWired) {
-		// TODO: remove once the searchers' registry is wired into the harness.
-		t.Skip("the searchers' registry is not wired into the harness yet")
-	}
 	require.NoError(t, err, stderr.String())
 	rep := checkFiles(t, out, 2)
 	assert.Len(t, rep.Points, 2)

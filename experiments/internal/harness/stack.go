@@ -15,6 +15,8 @@ import (
 	"github.com/morphnas/morphnas/core/search"
 	"github.com/morphnas/morphnas/core/train"
 	"github.com/morphnas/morphnas/datasets"
+	"github.com/morphnas/morphnas/searchers"
+	"github.com/morphnas/morphnas/searchers/ak"
 )
 
 // Default returns the Engine wired to the real search stack: the search
@@ -25,14 +27,28 @@ func Default() Engine { return stack{} }
 // stack is the real Engine.
 type stack struct{}
 
-// newSearcher builds a searcher by registry name with the given seed,
-// initial architecture and options.
-//
-// TODO: call searchers.New(name, cfg) (and pass the AK searcher's beta and
-// lambda from opts) once the registry in package searchers is committed;
-// until then every search fails with ErrNotWired.
+// newSearcher builds a searcher by registry name with the given seed and
+// initial architecture. Options are the AK searcher's "beta" and "lambda"
+// (figure 4a); other searchers take none.
 var newSearcher = func(name string, cfg search.Config, opts map[string]float64) (search.Searcher, error) {
-	return nil, fmt.Errorf("%w: no searcher registry to build %q", ErrNotWired, name)
+	if len(opts) == 0 {
+		return searchers.New(name, cfg)
+	}
+	if name != "ak" {
+		return nil, fmt.Errorf("harness: searcher %s takes no options, got %v", name, opts)
+	}
+	akc := ak.Config{Seed: cfg.Seed, Initial: cfg.Initial}
+	for k, v := range opts {
+		switch k {
+		case "beta":
+			akc.Beta = v
+		case "lambda":
+			akc.Lambda = v
+		default:
+			return nil, fmt.Errorf("harness: unknown option %q of searcher ak (want beta or lambda)", k)
+		}
+	}
+	return ak.NewWith(akc)
 }
 
 // timesFile keeps, in a search directory, the time at which each model's
@@ -44,8 +60,9 @@ const timesFile = "elapsed.json"
 
 // Search runs job with search.Run: the profile's time budget, model cap and
 // epochs per model, the core/train trainer on the job's training and
-// validation parts, and a grace of a fifth of the budget for the model
-// training at the deadline.
+// validation parts, and a grace of half the budget for the model training
+// at the deadline (so that a search whose first model is slow still has
+// one).
 func (stack) Search(ctx context.Context, job SearchJob) (*SearchResult, error) {
 	d, p := job.Data, job.Profile
 	initial := graph.Initial(graph.Shape{H: d.Train.H, W: d.Train.W, C: d.Train.C}, len(d.Train.Classes))
@@ -94,7 +111,7 @@ func (stack) Search(ctx context.Context, job SearchJob) (*SearchResult, error) {
 		Dir:     job.Dir,
 		Trainer: search.NewTrainer(trainData(d.Train), trainData(d.Val), cfg),
 		Budget:  search.Budget{Time: p.Budget.D(), Models: p.MaxModels, Epochs: p.MaxEpochs},
-		Grace:   p.Budget.D() / 5,
+		Grace:   p.Budget.D() / 2,
 		Batch:   p.BatchSize,
 		Seed:    job.Seed,
 		Record: search.Record{Searcher: job.Searcher, Settings: settings, Profile: p.Name,

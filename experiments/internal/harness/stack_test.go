@@ -11,8 +11,17 @@ import (
 
 	"github.com/morphnas/morphnas/core/search"
 	"github.com/morphnas/morphnas/datasets"
+	"github.com/morphnas/morphnas/searchers"
 	"github.com/morphnas/morphnas/searchers/random"
 )
+
+func TestSearchersRegistered(t *testing.T) {
+	assert.ElementsMatch(t, searchers.Names(), Searchers)
+	_, err := newSearcher("bfs", search.Config{}, map[string]float64{"beta": 1})
+	assert.ErrorContains(t, err, "takes no options")
+	_, err = newSearcher("ak", search.Config{}, map[string]float64{"gamma": 1})
+	assert.ErrorContains(t, err, `unknown option "gamma"`)
+}
 
 // tiny returns n 4x4 one-channel images of two classes that a small
 // network separates: class 1 is bright in the top half, class 0 in the
