@@ -68,6 +68,11 @@ func Optimize(ctx context.Context, h *search.History, rng *rand.Rand, cfg Config
 // it. Errors: ErrNoObservations when h has no successful observation,
 // ErrNoCandidate when no new child was generated, ctx's error when it is
 // done.
+//
+// TODO: pending proposals are excluded by hash only; the Gaussian process
+// does not condition on them (as a kriging believer or constant liar
+// would), so with several workers the concurrent proposals may lie close
+// together.
 func (o *Optimizer) Optimize(ctx context.Context, h *search.History, rng *rand.Rand) (Result, error) {
 	start := time.Now()
 	cfg := o.cfg
