@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/morphnas/morphnas/datasets"
 	"github.com/morphnas/morphnas/experiments/internal/harness"
@@ -127,7 +128,9 @@ type Report struct {
 	Outcomes  []*harness.Outcome `json:"outcomes"`
 	Missing   map[string]string  `json:"missing,omitempty"`
 	Failures  []string           `json:"failures,omitempty"`
-	firstErr  error
+	// Seconds is the wall time of the whole run.
+	Seconds  float64 `json:"seconds"`
+	firstErr error
 }
 
 // run is the whole program: flags, searches, table.
@@ -137,6 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	start := time.Now()
 	meta := harness.NewMeta("go run ./experiments/table1 " + strings.Join(args, " "))
 	fmt.Fprintf(stdout, "Table 1 at %s\n  %s\n  seeds: %d; results in %s\n\n",
 		c.profile.Summary(), c.profile.Note, c.seeds, c.out)
@@ -203,6 +207,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	// The table, in the paper's layout.
+	rep.Seconds = time.Since(start).Seconds()
 	rep.Table = buildTable(c, cells, rep.Missing)
 	if err := rep.Table.Fill(); err != nil {
 		return err
@@ -213,7 +218,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := rep.Table.Terminal(stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nwritten: %s\n", strings.Join(outputs(c.out), ", "))
+	fmt.Fprintf(stdout, "\nfinished in %s; written: %s\n", time.Duration(rep.Seconds*1e9).Round(time.Second),
+		strings.Join(outputs(c.out), ", "))
 	if len(rep.Failures) > 0 {
 		return fmt.Errorf("%d of %d searches failed; the table marks them; the first: %w",
 			len(rep.Failures), len(c.datasets)*len(c.searchers)*c.seeds, rep.firstErr)
@@ -278,8 +284,9 @@ func write(dir string, rep *Report) error {
 			return err
 		}
 		m := rep.Meta
-		_, err := fmt.Fprintf(w, "\nProduced by `%s` on %s, commit %s, %s, %s/%s, %s (%d CPUs).\n",
-			m.Command, m.Started.Format("2006-01-02 15:04 MST"), m.Commit, m.GoVersion, m.OS, m.Arch, m.CPU, m.CPUs)
+		_, err := fmt.Fprintf(w, "\nProduced by `%s` on %s in %s, commit %s, %s, %s/%s, %s (%d CPUs), %s backend.\n",
+			m.Command, m.Started.Format("2006-01-02 15:04 MST"), time.Duration(rep.Seconds*1e9).Round(time.Second),
+			m.Commit, m.GoVersion, m.OS, m.Arch, m.CPU, m.CPUs, m.Backend)
 		return err
 	})
 	if err != nil {

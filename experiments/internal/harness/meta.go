@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/morphnas/morphnas/core/train"
 )
 
 // Meta records where a result came from.
@@ -25,6 +27,9 @@ type Meta struct {
 	Arch      string `json:"arch"`
 	CPU       string `json:"cpu"`
 	CPUs      int    `json:"cpus"`
+	// Backend is the trainer's matrix backend ("gonum", or "openblas" in
+	// builds with the openblas tag).
+	Backend string `json:"backend"`
 }
 
 // NewMeta describes this process: its command line, now, the code version,
@@ -39,6 +44,7 @@ func NewMeta(command string) Meta {
 		Arch:      runtime.GOARCH,
 		CPU:       cpuModel(),
 		CPUs:      runtime.NumCPU(),
+		Backend:   train.DefaultBackend().Name(),
 	}
 }
 
