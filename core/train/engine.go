@@ -93,8 +93,8 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 	}
 	order, _ := g.TopoOrder()
 	out := g.Output()
-	if out < 0 || out != len(g.Layers) {
-		return nil, fmt.Errorf("train: graph output must be the last layer, a softmax (output node %d of %d)", out, len(g.Layers))
+	if out < 0 {
+		return nil, fmt.Errorf("train: graph has no softmax output layer")
 	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
