@@ -141,3 +141,49 @@ func TestKernelErrors(t *testing.T) {
 	_, err = Embed([][]float64{{0, math.NaN()}, {1, 0}}, 0)
 	assert.ErrorContains(t, err, "kernel: distance (0,1) is NaN")
 }
+
+// TestJointKernelPSD embeds new candidates with the training anchors and
+// checks that the joint kernel matrix of training points and candidates is
+// positive semidefinite, and that Row gives its cross block: prediction uses
+// the kernel the fit used, so the posterior variance cannot go negative.
+func TestJointKernelPSD(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for h := range 10 {
+		archs := randomHistory(rng, 40)
+		k, err := New(archs, Config{Seed: uint64(h)})
+		require.NoError(t, err)
+		e := k.Embedding()
+		var cands []Arch
+		for range 15 {
+			cands = append(cands, MustDescribe(randomGraph(rng)))
+		}
+		pts := make([][]float64, 0, len(archs)+len(cands))
+		for i := range archs {
+			pts = append(pts, e.Coords(i))
+		}
+		for _, c := range cands {
+			d := make([]float64, len(archs))
+			for i, a := range archs {
+				d[i] = Distance(c, a, 1)
+			}
+			pts = append(pts, e.Place(d))
+		}
+		n := len(pts)
+		sym := mat.NewSymDense(n, nil)
+		for i := range n {
+			for j := range i + 1 {
+				r := e.Rho(pts[i], pts[j])
+				sym.SetSym(i, j, math.Exp(-r*r))
+			}
+		}
+		for ci, c := range cands {
+			row := k.Row(c)
+			for i := range archs {
+				require.InDelta(t, sym.At(len(archs)+ci, i), row[i], 1e-12)
+			}
+		}
+		var eig mat.EigenSym
+		require.True(t, eig.Factorize(sym, false))
+		require.GreaterOrEqual(t, eig.Values(nil)[0], -1e-9, "history %d", h)
+	}
+}
