@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -115,6 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tracker := harness.NewTracker(log, len(c.searchers)*c.Seeds, c.Profile.Budget.D())
 	runs := map[string][]plots.Run{}
 	var models [][]string
+	var failures []error
 	for seed := 1; seed <= c.Seeds; seed++ {
 		data, err := harness.Prepare(train, test, c.Profile, uint64(seed))
 		if err != nil {
@@ -132,7 +134,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				if ctx.Err() != nil {
 					return fmt.Errorf("stopped; run again with -resume to continue: %w", ctx.Err())
 				}
-				return err
+				log.Warn("search failed", "searcher", s, "seed", seed, "err", err)
+				failures = append(failures, err)
+				continue
 			}
 			runs[s] = append(runs[s], o.Run())
 			for _, m := range o.Search.Models {
@@ -148,9 +152,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.Seeds < 2 {
 		rep.Warnings = append(rep.Warnings, "one seed: the figures have no confidence band")
 	}
+	for _, err := range failures {
+		rep.Warnings = append(rep.Warnings, err.Error())
+	}
 	var series []plots.Series
 	curves := [][]string{{"figure", "searcher", "x", "mean_error", "lo95", "hi95", "runs"}}
+	var drawn []string
 	for _, s := range c.searchers {
+		if len(runs[s]) == 0 {
+			rep.Warnings = append(rep.Warnings, s+": no search finished, left out of the figures")
+			continue
+		}
+		drawn = append(drawn, s)
 		series = append(series, plots.Series{Name: harness.Label(s), Runs: runs[s]})
 		mb, err := plots.ModelBand(runs[s])
 		if err != nil {
@@ -163,6 +176,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rep.Models[s], rep.Time[s] = mb, tb
 		curves = appendBand(curves, "4b", s, mb)
 		curves = appendBand(curves, "4c", s, tb)
+	}
+	if len(series) == 0 {
+		return fmt.Errorf("no search finished: %w", errors.Join(failures...))
 	}
 	title := fmt.Sprintf("%s, profile %s, %d seed(s)", harness.Label(c.dataset), c.Profile.Name, c.Seeds)
 	b, err := plots.BestVsModels("Figure 4b: "+title, series)
@@ -207,7 +223,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// A summary: models searched and the lowest error at the end.
 	fmt.Fprintln(stdout)
-	for _, s := range c.searchers {
+	for _, s := range drawn {
 		mb := rep.Models[s]
 		last := len(mb.X) - 1
 		fmt.Fprintf(stdout, "  %-6s up to %3.0f models, lowest validation error %.2f%% (mean over seeds)\n",
@@ -217,6 +233,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "  warning:", w)
 	}
 	fmt.Fprintf(stdout, "written: %s\n", strings.Join(written, ", "))
+	if len(failures) > 0 {
+		return fmt.Errorf("%d searches failed; the figures leave them out; the first: %w", len(failures), failures[0])
+	}
 	return nil
 }
 

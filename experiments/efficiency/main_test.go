@@ -134,6 +134,31 @@ func TestFiles(t *testing.T) {
 	assert.Zero(t, e.Searches)
 }
 
+// TestFailedSearch checks that a failed searcher is left out of the
+// figures, with a warning and an error at the end, and the rest drawn.
+func TestFailedSearch(t *testing.T) {
+	needData(t, "mnist")
+	e := &fake.Engine{Fail: map[string]bool{"bo": true}}
+	old := newEngine
+	newEngine = func() harness.Engine { return e }
+	t.Cleanup(func() { newEngine = old })
+
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-profile", "smoke", "-out", out}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "2 searches failed")
+	assert.Contains(t, err.Error(), "bo fails by request")
+	var rep Report
+	data, err := os.ReadFile(filepath.Join(out, "efficiency.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &rep))
+	assert.Contains(t, rep.Models, "ak")
+	assert.NotContains(t, rep.Models, "bo")
+	assert.Contains(t, strings.Join(rep.Warnings, "\n"), "bo: no search finished")
+	assert.FileExists(t, filepath.Join(out, "fig4b.png"))
+}
+
 func TestSmokeReal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains real models; skipped with -short")

@@ -19,6 +19,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -149,6 +150,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tracker := harness.NewTracker(log, n, c.Profile.Budget.D())
 	rep := &Report{Profile: c.Profile, Meta: meta, Dataset: c.dataset, Seeds: c.Seeds, Metric: metric}
 	recs := [][]string{{"param", "value", "seed", "val_error", "test_error", "models"}}
+	var failures []error
 	for seed := 1; seed <= c.Seeds; seed++ {
 		data, err := harness.Prepare(train, test, c.Profile, uint64(seed))
 		if err != nil {
@@ -169,7 +171,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					if ctx.Err() != nil {
 						return fmt.Errorf("stopped; run again with -resume to continue: %w", ctx.Err())
 					}
-					return err
+					log.Warn("search failed", "param", p, "value", v, "seed", seed, "err", err)
+					failures = append(failures, err)
+					rep.Warnings = append(rep.Warnings, err.Error())
+					continue
 				}
 				e := o.BestValError
 				if c.final {
@@ -202,6 +207,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			pt.Mean, pt.CI95 = mean, half
 			settings = append(settings, plots.Setting{Value: pt.Value, Errors: pt.Errors})
 		}
+		if len(settings) == 0 {
+			rep.Warnings = append(rep.Warnings, p+": no search finished, no panel")
+			continue
+		}
 		pl, err := plots.Sensitivity(fmt.Sprintf("Figure 4a: %s, %s, profile %s", symbols[p],
 			harness.Label(c.dataset), c.Profile.Name), symbols[p], settings)
 		if err != nil {
@@ -209,6 +218,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		pl.Y.Label.Text = metric + " (%)"
 		panels = append(panels, pl)
+	}
+	if len(panels) == 0 {
+		return fmt.Errorf("no search finished: %w", errors.Join(failures...))
 	}
 	if c.Seeds < 2 {
 		rep.Warnings = append(rep.Warnings, "one seed: no confidence intervals")
@@ -244,6 +256,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "  warning:", w)
 	}
 	fmt.Fprintf(stdout, "written: %s\n", strings.Join(written, ", "))
+	if len(failures) > 0 {
+		return fmt.Errorf("%d searches failed; the figure leaves them out; the first: %w", len(failures), failures[0])
+	}
 	return nil
 }
 

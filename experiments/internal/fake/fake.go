@@ -6,6 +6,7 @@ package fake
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
@@ -21,6 +22,8 @@ type Engine struct {
 	// Models is the number of models of a search when the profile sets no
 	// cap; zero means 4.
 	Models int
+	// Fail names searchers whose searches fail.
+	Fail map[string]bool
 	// Searches counts the calls of Search, Finals those of Final.
 	Searches, Finals int
 }
@@ -31,6 +34,9 @@ var _ harness.Engine = (*Engine)(nil)
 // into job.Dir, as a real search leaves its journal there.
 func (e *Engine) Search(ctx context.Context, job harness.SearchJob) (*harness.SearchResult, error) {
 	e.Searches++
+	if e.Fail[job.Searcher] {
+		return nil, fmt.Errorf("fake: %s fails by request", job.Searcher)
+	}
 	if err := os.WriteFile(filepath.Join(job.Dir, "fake-journal"), []byte(job.Searcher), 0o644); err != nil {
 		return nil, err
 	}
