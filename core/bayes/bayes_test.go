@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -273,4 +274,26 @@ func TestConfigErrors(t *testing.T) {
 		assert.Error(t, err)
 	}
 	assert.NoError(t, bayes.Config{}.Check())
+}
+
+// TestConcurrentUse runs one Optimizer from four goroutines; each gets what
+// a fresh optimizer gives (run with -race to check the cache's locking).
+func TestConcurrentUse(t *testing.T) {
+	h := walk(t, 12, 8)
+	want, err := bayes.Optimize(context.Background(), h, rng(6), bayes.Config{})
+	require.NoError(t, err)
+	o, err := bayes.NewOptimizer(bayes.Config{})
+	require.NoError(t, err)
+	got := make([]bayes.Result, 4)
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i], errs[i] = o.Optimize(context.Background(), h, rng(6)) })
+	}
+	wg.Wait()
+	for i := range got {
+		require.NoError(t, errs[i])
+		assert.Equal(t, want.Hash, got[i].Hash, "goroutine %d", i)
+		assert.Equal(t, want.Ops, got[i].Ops, "goroutine %d", i)
+	}
 }
