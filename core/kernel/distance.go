@@ -27,6 +27,18 @@ func LayerDistance(a, b []int) float64 {
 }
 
 func (w *work) layers(a, b []int) float64 {
+	// Equal layers at either end match at no cost in some optimal edit:
+	// moving any other alignment of a[0] and b[0] to matching them never
+	// costs more (insertions and deletions cost 1, matches at least 0).
+	// Trimming them leaves the DP only the part where the two differ,
+	// which for a candidate and its relatives is short.
+	for len(a) > 0 && len(b) > 0 && a[0] == b[0] {
+		a, b = a[1:], b[1:]
+	}
+	for len(a) > 0 && len(b) > 0 && a[len(a)-1] == b[len(b)-1] {
+		a, b = a[:len(a)-1], b[:len(b)-1]
+	}
+
 	// row[j] holds A[i][j]; row[0] = i is the cost of deleting i layers.
 	row := grow(w.dp, len(b)+1)
 	w.dp = row

@@ -256,3 +256,40 @@ func bruteAssign(c [][]float64) float64 {
 	rec(0, 0)
 	return best
 }
+
+// fullLayerDistance is equation (6) with min over the whole table, without
+// the trimming of equal ends.
+func fullLayerDistance(a, b []int) float64 {
+	A := make([][]float64, len(a)+1)
+	for i := range A {
+		A[i] = make([]float64, len(b)+1)
+		A[i][0] = float64(i)
+	}
+	for j := range A[0] {
+		A[0][j] = float64(j)
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			A[i][j] = min(A[i-1][j]+1, A[i][j-1]+1, A[i-1][j-1]+WidthDistance(a[i-1], b[j-1]))
+		}
+	}
+	return A[len(a)][len(b)]
+}
+
+// TestLayerDistanceTrimming compares LayerDistance, which trims equal
+// ends, with the full table on random width sequences drawn from three
+// values, so that equal ends and equal middles are frequent.
+func TestLayerDistanceTrimming(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	seq := func() []int {
+		s := make([]int, rng.IntN(9))
+		for i := range s {
+			s[i] = []int{16, 32, 48}[rng.IntN(3)]
+		}
+		return s
+	}
+	for range 5000 {
+		a, b := seq(), seq()
+		require.InDelta(t, fullLayerDistance(a, b), LayerDistance(a, b), 1e-12, "a=%v b=%v", a, b)
+	}
+}
