@@ -6,25 +6,45 @@ import (
 	"github.com/morphnas/morphnas/core/graph"
 )
 
+// Batch norm followed by its only consumer, a ReLU, runs as one fused
+// layer: the forward pass writes the ReLU's output directly (the batch-norm
+// node's own activations are then not kept) and the backward pass masks
+// the ReLU's gradient on the fly, saving two passes over the largest
+// tensors of a conv block.
+
 // bnForward normalises x per channel. In training mode it uses the batch's
 // mean and (biased) variance and moves the running statistics towards
 // them, the variance unbiased as PyTorch does; in inference mode it uses
-// the running statistics.
+// the running statistics. When ls.relu is set y is the fused ReLU's
+// output.
 func (e *engine[T]) bnForward(ls *layerState[T], x, y []T, n int, in graph.Shape, training bool) {
 	C := in.C
 	px := max(in.H*in.W, 1) // positions per example and channel
 	if training {
-		// Per-chunk sums of x and x² in float64, reduced in chunk order.
-		e.par(n, func(_, c int) {
+		// Per chunk, Σ(x−k) and Σ(x−k)² per channel, shifted by the
+		// running mean k to keep the variance free of cancellation: each
+		// example's sums in T (at most H·W terms), added up in float64.
+		e.par(n, func(w, c int) {
 			lo, m := span(c, n)
 			s := ls.part64[c*2*C : (c+1)*2*C]
 			clear(s)
-			sum, sq := s[:C], s[C:]
-			for p := lo * px; p < (lo+m)*px; p++ {
-				for j, v := range x[p*C : (p+1)*C] {
-					f := float64(v)
-					sum[j] += f
-					sq[j] += f * f
+			acc := ls.acc[w*2*C : (w+1)*2*C]
+			as, aq := acc[:C], acc[C:]
+			k := ls.mean[:C]
+			for b := lo; b < lo+m; b++ {
+				clear(acc)
+				for p := b * px; p < (b+1)*px; p++ {
+					xr := x[p*C : (p+1)*C]
+					xr = xr[:len(k)]
+					for j, v := range xr {
+						d := v - k[j]
+						as[j] += d
+						aq[j] += d * d
+					}
+				}
+				for j := range C {
+					s[j] += float64(as[j])
+					s[C+j] += float64(aq[j])
 				}
 			}
 		})
@@ -36,12 +56,13 @@ func (e *engine[T]) bnForward(ls *layerState[T], x, y []T, n int, in graph.Shape
 				s += ls.part64[c*2*C+j]
 				q += ls.part64[c*2*C+C+j]
 			}
-			mean := s / cnt
-			v := max(q/cnt-mean*mean, 0)
+			ds := s / cnt // mean − k
+			mean := float64(ls.mean[j]) + ds
+			v := max(q/cnt-ds*ds, 0)
 			inv := 1 / math.Sqrt(v+graph.BNEpsilon)
 			ls.bmean[j], ls.binv[j] = T(mean), T(inv)
-			ls.scale[j] = ls.gamma[j] * T(inv)
-			ls.shift[j] = ls.beta[j] - T(mean)*ls.scale[j]
+			ls.scale[j] = T(float64(ls.gamma[j]) * inv)
+			ls.shift[j] = T(float64(ls.beta[j]) - mean*float64(ls.gamma[j])*inv)
 			unbiased := v
 			if cnt > 1 {
 				unbiased = v * cnt / (cnt - 1)
@@ -57,16 +78,10 @@ func (e *engine[T]) bnForward(ls *layerState[T], x, y []T, n int, in graph.Shape
 		}
 	}
 
-	// The affine map.
+	// The affine map (and the ReLU).
 	e.par(n, func(_, c int) {
 		lo, m := span(c, n)
-		sc, sh := ls.scale, ls.shift
-		for p := lo * px; p < (lo+m)*px; p++ {
-			yr := y[p*C : (p+1)*C]
-			for j, v := range x[p*C : (p+1)*C] {
-				yr[j] = v*sc[j] + sh[j]
-			}
-		}
+		affine(x[lo*px*C:(lo+m)*px*C], y[lo*px*C:(lo+m)*px*C], ls.scale[:C], ls.shift[:C], ls.relu)
 	})
 }
 
@@ -76,44 +91,32 @@ func (e *engine[T]) bnForward(ls *layerState[T], x, y []T, n int, in graph.Shape
 //	dbeta = Σ dy, dgamma = Σ dy·x̂,
 //	dx = gamma/σ · (dy − dbeta/M − x̂·dgamma/M)
 //
-// with M the number of values per channel.
-func (e *engine[T]) bnBackward(ls *layerState[T], x, dy []T, n int, in graph.Shape, u int) {
+// with M the number of values per channel. dy is the gradient at the
+// output, or, fused, at the ReLU's output ry, masked where ry is zero.
+func (e *engine[T]) bnBackward(ls *layerState[T], x, dy, ry []T, n int, in graph.Shape, u int) {
 	C := in.C
 	px := max(in.H*in.W, 1)
-	// Per chunk, Σdy and Σdy·(x − mean) per channel: each example's sums in T
-	// (at most H·W terms), added up across examples in float64.
+	// Per chunk, Σdy and Σdy·(x − mean) per channel: each example's sums
+	// in T, added up across examples in float64.
 	e.par(n, func(w, c int) {
 		lo, m := span(c, n)
 		s := ls.part64[c*2*C : (c+1)*2*C]
 		clear(s)
-		sdy, sdx := s[:C], s[C:]
 		acc := ls.acc[w*2*C : (w+1)*2*C]
-		ady, adx := acc[:C], acc[C:]
-		mean := ls.bmean[:C]
 		for b := lo; b < lo+m; b++ {
 			clear(acc)
-			for p := b * px; p < (b+1)*px; p++ {
-				g := dy[p*C : (p+1)*C]
-				xr := x[p*C : (p+1)*C]
-				g = g[:len(xr)]
-				for j, v := range xr {
-					ady[j] += g[j]
-					adx[j] += g[j] * (v - mean[j])
-				}
+			r := b * px * C
+			var ryb []T
+			if ry != nil {
+				ryb = ry[r : r+px*C]
 			}
+			bnGradSums(x[r:r+px*C], dy[r:r+px*C], ryb, ls.bmean[:C], acc[:C], acc[C:])
 			for j := range C {
-				sdy[j] += float64(ady[j])
-				sdx[j] += float64(adx[j])
+				s[j] += float64(acc[j])
+				s[C+j] += float64(acc[C+j])
 			}
 		}
 	})
-	// Σdy·x̂ = inv·Σdy·(x − mean).
-	for c := range chunks(n) {
-		s := ls.part64[c*2*C+C : (c+1)*2*C]
-		for j := range C {
-			s[j] *= float64(ls.binv[j])
-		}
-	}
 	nc := chunks(n)
 	for j := range C {
 		var s, q float64
@@ -121,7 +124,7 @@ func (e *engine[T]) bnBackward(ls *layerState[T], x, dy []T, n int, in graph.Sha
 			s += ls.part64[c*2*C+j]
 			q += ls.part64[c*2*C+C+j]
 		}
-		ls.dbeta[j], ls.dg[j] = T(s), T(q)
+		ls.dbeta[j], ls.dg[j] = T(s), T(q*float64(ls.binv[j]))
 	}
 
 	dx, add := e.target(u)
@@ -139,19 +142,109 @@ func (e *engine[T]) bnBackward(ls *layerState[T], x, dy []T, n int, in graph.Sha
 	}
 	e.par(n, func(_, c int) {
 		lo, m := span(c, n)
-		ca, cb, cc := ls.ca[:C], ls.cb[:C], ls.cc[:C]
-		for p := lo * px; p < (lo+m)*px; p++ {
-			g, d, xr := dy[p*C:(p+1)*C], dx[p*C:(p+1)*C], x[p*C:(p+1)*C]
-			g, d = g[:len(xr)], d[:len(xr)]
-			if add {
-				for j, v := range xr {
-					d[j] += ca[j]*g[j] + cb[j]*v + cc[j]
-				}
-			} else {
-				for j, v := range xr {
-					d[j] = ca[j]*g[j] + cb[j]*v + cc[j]
-				}
+		r0, r1 := lo*px*C, (lo+m)*px*C
+		var ryc []T
+		if ry != nil {
+			ryc = ry[r0:r1]
+		}
+		bnGradInput(x[r0:r1], dy[r0:r1], ryc, dx[r0:r1], ls.ca[:C], ls.cb[:C], ls.cc[:C], add)
+	})
+}
+
+// affine sets y = x·scale + shift per channel (the last axis), followed by
+// max(·, 0) when relu is set.
+func affine[T float](x, y, scale, shift []T, relu bool) {
+	C := len(scale)
+	if xs, ok := any(x).([]float32); ok && relu {
+		ys, sc, sh := any(y).([]float32), any(scale).([]float32), any(shift).([]float32)
+		for p := 0; p < len(xs); p += C {
+			xr, yr := xs[p:p+C], ys[p:p+C]
+			yr, sc := yr[:len(xr)], sc[:len(xr)]
+			sh := sh[:len(xr)]
+			for j, v := range xr {
+				b := math.Float32bits(v*sc[j] + sh[j])
+				yr[j] = math.Float32frombits(b &^ uint32(int32(b)>>31))
 			}
 		}
-	})
+		return
+	}
+	for p := 0; p < len(x); p += C {
+		xr, yr := x[p:p+C], y[p:p+C]
+		yr, sc, sh := yr[:len(xr)], scale[:len(xr)], shift[:len(xr)]
+		for j, v := range xr {
+			yr[j] = v*sc[j] + sh[j]
+			if relu {
+				yr[j] = max(yr[j], 0)
+			}
+		}
+	}
+}
+
+// bnGradSums adds Σg and Σg·(x − mean) per channel to sdy and sdx, where g
+// is dy, masked to zero where ry (when given) is zero.
+func bnGradSums[T float](x, dy, ry, mean, sdy, sdx []T) {
+	C := len(mean)
+	if xs, ok := any(x).([]float32); ok && ry != nil {
+		gs, rs := any(dy).([]float32), any(ry).([]float32)
+		ms, ss, sx := any(mean).([]float32), any(sdy).([]float32), any(sdx).([]float32)
+		for p := 0; p < len(xs); p += C {
+			xr, g, r := xs[p:p+C], gs[p:p+C], rs[p:p+C]
+			g, r, ms := g[:len(xr)], r[:len(xr)], ms[:len(xr)]
+			ss, sx := ss[:len(xr)], sx[:len(xr)]
+			for j, v := range xr {
+				zero := uint32(int32(math.Float32bits(r[j])-1) >> 31)
+				gj := math.Float32frombits(math.Float32bits(g[j]) &^ zero)
+				ss[j] += gj
+				sx[j] += gj * (v - ms[j])
+			}
+		}
+		return
+	}
+	for p := 0; p < len(x); p += C {
+		xr, g := x[p:p+C], dy[p:p+C]
+		for j, v := range xr {
+			gj := g[j]
+			if ry != nil && ry[p+j] <= 0 {
+				gj = 0
+			}
+			sdy[j] += gj
+			sdx[j] += gj * (v - mean[j])
+		}
+	}
+}
+
+// bnGradInput sets (or adds) dx = a·g + b·x + c per channel, g being dy
+// masked where ry (when given) is zero.
+func bnGradInput[T float](x, dy, ry, dx, ca, cb, cc []T, add bool) {
+	C := len(ca)
+	if xs, ok := any(x).([]float32); ok && ry != nil && !add {
+		gs, rs, ds := any(dy).([]float32), any(ry).([]float32), any(dx).([]float32)
+		as, bs, cs := any(ca).([]float32), any(cb).([]float32), any(cc).([]float32)
+		for p := 0; p < len(xs); p += C {
+			xr, g, r, d := xs[p:p+C], gs[p:p+C], rs[p:p+C], ds[p:p+C]
+			g, r, d = g[:len(xr)], r[:len(xr)], d[:len(xr)]
+			as, bs, cs := as[:len(xr)], bs[:len(xr)], cs[:len(xr)]
+			for j, v := range xr {
+				zero := uint32(int32(math.Float32bits(r[j])-1) >> 31)
+				gj := math.Float32frombits(math.Float32bits(g[j]) &^ zero)
+				d[j] = as[j]*gj + bs[j]*v + cs[j]
+			}
+		}
+		return
+	}
+	for p := 0; p < len(x); p += C {
+		xr, g, d := x[p:p+C], dy[p:p+C], dx[p:p+C]
+		for j, v := range xr {
+			gj := g[j]
+			if ry != nil && ry[p+j] <= 0 {
+				gj = 0
+			}
+			r := ca[j]*gj + cb[j]*v + cc[j]
+			if add {
+				d[j] += r
+			} else {
+				d[j] = r
+			}
+		}
+	}
 }

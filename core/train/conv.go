@@ -2,79 +2,95 @@ package train
 
 import "github.com/morphnas/morphnas/core/graph"
 
-// im2col writes, for each of the m examples of x (NHWC, shape in), one row
-// per output pixel holding the kernel window in [ky][kx][ci] order, the
-// layout of the HWIO weights seen as a (k*k*cin) x cout matrix. Positions
+// convGeom is the geometry of one convolution.
+type convGeom struct {
+	in, out      graph.Shape
+	k, s, pt, pl int
+}
+
+// im2col writes, for the output pixels r0..r1-1 of a chunk (numbered over
+// example, row and column of the output), one row each holding the kernel
+// window in [ky][kx][ci] order, the layout of the HWIO weights seen as a
+// (k*k*cin) x cout matrix. x holds the chunk's examples (NHWC); positions
 // in the padding are zero.
-func im2col[T float](x []T, m int, in, out graph.Shape, k, s, pt, pl int, col []T) {
+func im2col[T float](x []T, c convGeom, r0, r1 int, col []T) {
+	in, k := c.in, c.k
 	kc := k * in.C
 	kkc := k * kc
 	rowLen := in.W * in.C
-	for b := range m {
+	ohw := c.out.H * c.out.W
+	for r := r0; r < r1; r++ {
+		b, rem := r/ohw, r%ohw
+		oy, ox := rem/c.out.W, rem%c.out.W
 		xb := x[b*in.H*rowLen : (b+1)*in.H*rowLen]
-		for oy := range out.H {
-			for ox := range out.W {
-				row := col[((b*out.H+oy)*out.W+ox)*kkc:][:kkc]
-				ix0 := ox*s - pl
-				for ky := range k {
-					dst := row[ky*kc : (ky+1)*kc]
-					iy := oy*s + ky - pt
-					if iy < 0 || iy >= in.H {
-						clear(dst)
-						continue
-					}
-					xr := xb[iy*rowLen : (iy+1)*rowLen]
-					if ix0 >= 0 && ix0+k <= in.W {
-						copy(dst, xr[ix0*in.C:(ix0+k)*in.C])
-						continue
-					}
-					for kx := range k {
-						d := dst[kx*in.C : (kx+1)*in.C]
-						if ix := ix0 + kx; ix < 0 || ix >= in.W {
-							clear(d)
-						} else {
-							copy(d, xr[ix*in.C:(ix+1)*in.C])
-						}
-					}
+		row := col[(r-r0)*kkc:][:kkc]
+		ix0 := ox*c.s - c.pl
+		for ky := range k {
+			dst := row[ky*kc : (ky+1)*kc]
+			iy := oy*c.s + ky - c.pt
+			if iy < 0 || iy >= in.H {
+				clear(dst)
+				continue
+			}
+			xr := xb[iy*rowLen : (iy+1)*rowLen]
+			if ix0 >= 0 && ix0+k <= in.W {
+				copy(dst, xr[ix0*in.C:(ix0+k)*in.C])
+				continue
+			}
+			for kx := range k {
+				d := dst[kx*in.C : (kx+1)*in.C]
+				if ix := ix0 + kx; ix < 0 || ix >= in.W {
+					clear(d)
+				} else {
+					copy(d, xr[ix*in.C:(ix+1)*in.C])
 				}
 			}
 		}
 	}
 }
 
-// col2im is the adjoint of im2col: it adds each window row of col back to
-// the input positions it was read from; padding positions are dropped.
-func col2im[T float](col []T, m int, in, out graph.Shape, k, s, pt, pl int, dx []T) {
+// col2im is the adjoint of im2col: it adds each window row of col, for
+// output pixels r0..r1-1, back to the input positions it was read from;
+// padding positions are dropped.
+func col2im[T float](col []T, c convGeom, r0, r1 int, dx []T) {
+	in, k := c.in, c.k
 	kc := k * in.C
 	kkc := k * kc
 	rowLen := in.W * in.C
-	for b := range m {
+	ohw := c.out.H * c.out.W
+	for r := r0; r < r1; r++ {
+		b, rem := r/ohw, r%ohw
+		oy, ox := rem/c.out.W, rem%c.out.W
 		db := dx[b*in.H*rowLen : (b+1)*in.H*rowLen]
-		for oy := range out.H {
-			for ox := range out.W {
-				row := col[((b*out.H+oy)*out.W+ox)*kkc:][:kkc]
-				ix0 := ox*s - pl
-				for ky := range k {
-					iy := oy*s + ky - pt
-					if iy < 0 || iy >= in.H {
-						continue
-					}
-					src := row[ky*kc : (ky+1)*kc]
-					dr := db[iy*rowLen : (iy+1)*rowLen]
-					if ix0 >= 0 && ix0+k <= in.W {
-						addTo(dr[ix0*in.C:(ix0+k)*in.C], src)
-						continue
-					}
-					for kx := range k {
-						if ix := ix0 + kx; ix >= 0 && ix < in.W {
-							addTo(dr[ix*in.C:(ix+1)*in.C], src[kx*in.C:(kx+1)*in.C])
-						}
-					}
+		row := col[(r-r0)*kkc:][:kkc]
+		ix0 := ox*c.s - c.pl
+		for ky := range k {
+			iy := oy*c.s + ky - c.pt
+			if iy < 0 || iy >= in.H {
+				continue
+			}
+			src := row[ky*kc : (ky+1)*kc]
+			dr := db[iy*rowLen : (iy+1)*rowLen]
+			if ix0 >= 0 && ix0+k <= in.W {
+				addTo(dr[ix0*in.C:(ix0+k)*in.C], src)
+				continue
+			}
+			for kx := range k {
+				if ix := ix0 + kx; ix >= 0 && ix < in.W {
+					addTo(dr[ix*in.C:(ix+1)*in.C], src[kx*in.C:(kx+1)*in.C])
 				}
 			}
 		}
 	}
 }
+
+// colBlockBytes bounds the im2col block a worker builds at a time, so that
+// it stays in the core's L2 cache while the matrix product reads it.
+var colBlockBytes = 512 << 10
+
+// blockRows returns how many output pixels of a conv with kkc-wide window
+// rows go in one im2col block.
+func blockRows(kkc int) int { return max(64, colBlockBytes/4/kkc) }
 
 // addTo adds src to dst element-wise; they have equal lengths.
 func addTo[T float](dst, src []T) {

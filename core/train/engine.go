@@ -78,6 +78,10 @@ type layerState[T float] struct {
 	kern, stride      int
 	padT, padL        int
 	pointwise         bool // 1x1 conv of stride 1: no im2col needed
+	geom              convGeom
+	relu              bool // batch norm: fused with the ReLU reluLayer
+	reluLayer         int
+	fused             bool // ReLU: runs inside the batch norm before it
 }
 
 // newEngine builds an engine for g with room for capacity examples. g must
@@ -166,8 +170,10 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 				ls.padT = graph.SamePadding(in.H, l.Kernel, ls.stride)
 				ls.padL = graph.SamePadding(in.W, l.Kernel, ls.stride)
 				ls.pointwise = l.Kernel == 1 && ls.stride == 1
+				ls.geom = convGeom{in: in, out: sh, k: l.Kernel, s: ls.stride, pt: ls.padT, pl: ls.padL}
 				if !ls.pointwise {
-					colMax = max(colMax, chunk*sh.H*sh.W*l.Kernel*l.Kernel*in.C)
+					kkc := l.Kernel * l.Kernel * in.C
+					colMax = max(colMax, min(chunk*sh.H*sh.W, blockRows(kkc))*kkc)
 				}
 			}
 		case graph.BatchNorm:
@@ -193,6 +199,17 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 			if train {
 				ls.mask = make([]T, capacity*sh.Size())
 			}
+		}
+	}
+	// Fuse each batch norm whose only consumer is a ReLU with it.
+	consumers := g.Consumers()
+	for i, l := range g.Layers {
+		if l.Kind != graph.BatchNorm || len(consumers[i+1]) != 1 {
+			continue
+		}
+		if j := consumers[i+1][0]; g.Layers[j].Kind == graph.ReLU {
+			e.layers[i].relu, e.layers[i].reluLayer = true, j
+			e.layers[j].fused = true
 		}
 	}
 	e.col = make([][]T, workers)

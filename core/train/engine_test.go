@@ -110,9 +110,30 @@ func randInput(rng *rand.Rand, n int) []float64 {
 // (absolute 1e-8 near zero) leaves a wide margin while catching any wrong
 // term. Dropout draws the same mask in every pass (fixed seed), and
 // random inputs keep ReLU and max pool away from their kinks.
+//
+// Each case runs twice: with the usual im2col blocks, and with blocks of
+// the minimum 64 rows, which cut the chunks' images at odd places.
 func TestGradientsFiniteDifferences(t *testing.T) {
-	for ci, tc := range gradCases() {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, small := range []bool{false, true} {
+		for ci, tc := range gradCases() {
+			name := tc.name
+			if small {
+				name += "/small-blocks"
+			}
+			t.Run(name, func(t *testing.T) {
+				if small {
+					defer func(v int) { colBlockBytes = v }(colBlockBytes)
+					colBlockBytes = 1
+				}
+				gradCheck(t, ci, tc)
+			})
+		}
+	}
+}
+
+func gradCheck(t *testing.T, ci int, tc gradCase) {
+	{
+		{
 			g := withWeights(t, tc.build(), uint64(ci))
 			rng := rand.New(rand.NewPCG(uint64(ci), 2))
 			const n = 19 // two chunks, the second partial: the reductions run
@@ -154,6 +175,6 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 			for j := 0; j < len(gx); j += 3 {
 				check("input", e.input(), j, gx[j])
 			}
-		})
+		}
 	}
 }

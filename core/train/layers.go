@@ -27,15 +27,25 @@ func (e *engine[T]) forwardLayer(i, n int, training bool) {
 				return
 			}
 			kkc := ls.kern * ls.kern * in.C
-			col := e.col[w][:rows*kkc]
-			im2col(xc, m, in, sh, ls.kern, ls.stride, ls.padT, ls.padL, col)
-			e.gemm(false, false, rows, cout, kkc, 1, col, kkc, ls.w, cout, 1, yc, cout)
+			rb := blockRows(kkc)
+			for r0 := 0; r0 < rows; r0 += rb {
+				r1 := min(r0+rb, rows)
+				col := e.col[w][:(r1-r0)*kkc]
+				im2col(xc, ls.geom, r0, r1, col)
+				e.gemm(false, false, r1-r0, cout, kkc, 1, col, kkc, ls.w, cout, 1, yc[r0*cout:], cout)
+			}
 		})
 
 	case graph.BatchNorm:
+		if ls.relu {
+			y = e.act[ls.reluLayer+1]
+		}
 		e.bnForward(ls, x, y, n, in, training)
 
 	case graph.ReLU:
+		if ls.fused {
+			return
+		}
 		e.par(n, func(_, c int) {
 			lo, m := span(c, n)
 			reluForward(x[lo*os:(lo+m)*os], y[lo*os:(lo+m)*os])
@@ -158,24 +168,44 @@ func (e *engine[T]) backwardLayer(i, n int) {
 				return
 			}
 			kkc := ls.kern * ls.kern * in.C
-			col := e.col[w][:rows*kkc]
-			im2col(xc, m, in, sh, ls.kern, ls.stride, ls.padT, ls.padL, col)
-			e.gemm(true, false, kkc, cout, rows, 1, col, kkc, dyc, cout, 0, part[:nw], cout)
+			var dxc []T
 			if dx != nil {
-				e.gemm(false, true, rows, kkc, cout, 1, dyc, cout, ls.w, cout, 0, col, kkc)
-				dxc := dx[lo*is : (lo+m)*is]
+				dxc = dx[lo*is : (lo+m)*is]
 				if !add {
 					clear(dxc)
 				}
-				col2im(col, m, in, sh, ls.kern, ls.stride, ls.padT, ls.padL, dxc)
+			}
+			rb := blockRows(kkc)
+			for r0 := 0; r0 < rows; r0 += rb {
+				r1 := min(r0+rb, rows)
+				col := e.col[w][:(r1-r0)*kkc]
+				im2col(xc, ls.geom, r0, r1, col)
+				beta := T(1)
+				if r0 == 0 {
+					beta = 0
+				}
+				e.gemm(true, false, kkc, cout, r1-r0, 1, col, kkc, dyc[r0*cout:], cout, beta, part[:nw], cout)
+				if dx != nil {
+					e.gemm(false, true, r1-r0, kkc, cout, 1, dyc[r0*cout:], cout, ls.w, cout, 0, col, kkc)
+					col2im(col, ls.geom, r0, r1, dxc)
+				}
 			}
 		})
 		e.reduceParts(ls.part, nw+nb, chunks(n), ls.dw, ls.db)
 
 	case graph.BatchNorm:
-		e.bnBackward(ls, x, dy, n, in, l.Inputs[0])
+		var ry []T
+		if ls.relu {
+			dy, ry = e.grad[ls.reluLayer+1], e.act[ls.reluLayer+1]
+		}
+		e.bnBackward(ls, x, dy, ry, n, in, l.Inputs[0])
 
 	case graph.ReLU:
+		if ls.fused {
+			// The batch norm before reads this layer's gradient itself.
+			e.reached[l.Inputs[0]] = true
+			return
+		}
 		dx, add := e.target(l.Inputs[0])
 		if dx == nil {
 			return
