@@ -127,7 +127,8 @@ func TestBudgetEpochs(t *testing.T) {
 
 func TestBudgetTime(t *testing.T) {
 	// Each model trains 5 epochs of 20 ms. With 250 ms and no grace, the
-	// third model is cut short after about 2 of its 5 epochs.
+	// third model is cut short after about 2 of its 5 epochs (on a loaded
+	// machine, an earlier one may be).
 	tr := &fakeTrainer{epochs: 5, sleep: 20 * time.Millisecond}
 	opts := testOptions(t, tr)
 	opts.Budget.Time = 250 * time.Millisecond
@@ -136,9 +137,9 @@ func TestBudgetTime(t *testing.T) {
 	require.NoError(t, err)
 	wall := time.Since(t0)
 	assert.Equal(t, StopTime, res.Stop)
-	assert.Less(t, wall, 400*time.Millisecond, "the deadline must stop the search promptly")
+	assert.Less(t, wall, 600*time.Millisecond, "the deadline must stop the search promptly")
 	obs := res.History.Observations
-	require.GreaterOrEqual(t, len(obs), 2)
+	require.NotEmpty(t, obs)
 	last := obs[len(obs)-1]
 	for _, o := range obs[:len(obs)-1] {
 		assert.False(t, o.Failed, "model %d: %s", o.ID, o.Reason)
@@ -168,40 +169,57 @@ func TestBudgetTime(t *testing.T) {
 }
 
 func TestDeadlineCutsSlowProposal(t *testing.T) {
-	// Proposals take 100 ms, models 40 ms. The second proposal, asked for
-	// at about 100 ms, would come at 200 ms; the deadline at 150 ms cancels
-	// it and the search ends.
+	// The first proposal comes at once, the second would take 5 s; the
+	// deadline at 300 ms cancels it and the search ends.
 	tr := &fakeTrainer{epochs: 2, sleep: 20 * time.Millisecond}
 	opts := testOptions(t, tr)
-	opts.Budget.Time = 150 * time.Millisecond
+	opts.Budget.Time = 300 * time.Millisecond
 	t0 := time.Now()
-	res, err := Run(context.Background(), &seqSearcher{seed: 15, fresh: 5, delay: 100 * time.Millisecond}, opts)
+	res, err := Run(context.Background(), &slowSecond{}, opts)
 	require.NoError(t, err)
-	assert.Less(t, time.Since(t0), 195*time.Millisecond)
+	assert.Less(t, time.Since(t0), time.Second)
 	assert.Equal(t, StopTime, res.Stop)
 	require.Len(t, res.History.Observations, 1)
 	assert.False(t, res.History.Observations[0].Failed)
 	assert.Empty(t, res.History.Pending)
 }
 
+// slowSecond proposes one MLP at once, then takes 5 s or until its
+// context is cancelled.
+type slowSecond struct{}
+
+func (slowSecond) Propose(ctx context.Context, h *History) (Proposal, error) {
+	if len(h.Observations)+len(h.Pending) == 0 {
+		return Proposal{Graph: testMLP(3)}, nil
+	}
+	select {
+	case <-time.After(5 * time.Second):
+		return Proposal{Graph: testMLP(4)}, nil
+	case <-ctx.Done():
+		return Proposal{}, ctx.Err()
+	}
+}
+
 func TestGraceKeepsFinishingModel(t *testing.T) {
-	// Models take 5 x 20 ms = 100 ms; the deadline at 150 ms falls in the
-	// middle of the second, which finishes within the grace of 200 ms.
+	// The model takes 5 x 20 ms = 100 ms; the deadline at 40 ms falls in
+	// its middle, and it finishes within the grace of 2 s.
 	tr := &fakeTrainer{epochs: 5, sleep: 20 * time.Millisecond}
 	opts := testOptions(t, tr)
-	opts.Budget.Time = 150 * time.Millisecond
-	opts.Grace = 200 * time.Millisecond
+	opts.Budget.Time = 40 * time.Millisecond
+	opts.Grace = 2 * time.Second
+	t0 := time.Now()
 	res, err := Run(context.Background(), &seqSearcher{seed: 4, fresh: 5}, opts)
 	require.NoError(t, err)
+	assert.Less(t, time.Since(t0), time.Second, "the search ends when the model does")
 	assert.Equal(t, StopTime, res.Stop)
-	require.Len(t, res.History.Observations, 2)
-	for _, o := range res.History.Observations {
-		assert.False(t, o.Failed, "model %d: %s", o.ID, o.Reason)
-	}
-	// A proposal queued for the next model, if one was made before the
-	// deadline, stays pending for a resume; none is started.
+	require.Len(t, res.History.Observations, 1)
+	o := res.History.Observations[0]
+	assert.False(t, o.Failed, "model %d: %s", o.ID, o.Reason)
+	assert.Equal(t, 5, o.Epochs)
+	// A proposal queued for the next model stays pending for a resume; it
+	// is not started.
 	assert.LessOrEqual(t, len(res.History.Pending), 1)
-	assert.Equal(t, 2, res.Trained)
+	assert.Equal(t, 1, res.Trained)
 }
 
 func TestFailuresAndMemoryBound(t *testing.T) {
@@ -384,7 +402,8 @@ func TestIdleTime(t *testing.T) {
 	// The searcher takes 20 ms per proposal, a model 5 x 10 ms = 50 ms.
 	// Run one after the other, the trainer would wait 20 ms per model, 200
 	// ms in all; with the queue it waits only for the first proposal and
-	// the loop's own work between models.
+	// the loop's own work between models, and each proposal is made while
+	// the model before it trains.
 	tr := &fakeTrainer{epochs: 5, sleep: 10 * time.Millisecond}
 	opts := testOptions(t, tr)
 	opts.Budget.Models = 10
@@ -394,15 +413,31 @@ func TestIdleTime(t *testing.T) {
 	t.Logf("idle %v of %v (%.1f%%)", res.Idle, res.Elapsed, 100*frac)
 	if !raceEnabled {
 		// The race detector slows the loop's own work too much for this.
-		assert.Less(t, res.Idle, 10*20*time.Millisecond/2, "idle as if sequential")
+		assert.Less(t, res.Idle, 10*20*time.Millisecond, "idle as if sequential")
 	}
 	assert.GreaterOrEqual(t, res.Idle, 20*time.Millisecond, "the first proposal is waited for")
+
+	// Proposal k+1 is journaled while model k trains: before model k's
+	// last epoch.
+	proposed, lastEpoch := map[int]time.Time{}, map[int]time.Time{}
 	var end event
 	for _, e := range readEvents(t, opts.Dir) {
-		if e.Type == evEnd {
+		switch e.Type {
+		case evProposal:
+			proposed[e.ID] = e.Time
+		case evEpoch:
+			lastEpoch[e.ID] = e.Time
+		case evEnd:
 			end = e
 		}
 	}
+	overlapped := 0
+	for k := 1; k < 10; k++ {
+		if proposed[k+1].Before(lastEpoch[k]) {
+			overlapped++
+		}
+	}
+	assert.GreaterOrEqual(t, overlapped, 8, "proposals made while training")
 	assert.InDelta(t, res.Idle.Seconds(), end.Idle, 1e-3, "idle time is journaled")
 }
 
