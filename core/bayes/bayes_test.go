@@ -297,3 +297,19 @@ func TestConcurrentUse(t *testing.T) {
 		assert.Equal(t, want.Ops, got[i].Ops, "goroutine %d", i)
 	}
 }
+
+// TestWeightsNotTouched gives the observations weights: the candidates are
+// still bare, and the observed graphs keep their weights unchanged.
+func TestWeightsNotTouched(t *testing.T) {
+	h := walk(t, 13, 5)
+	for i := range h.Observations {
+		require.NoError(t, h.Observations[i].Graph.InitWeights(rng(uint64(i))))
+	}
+	before := h.Observations[0].Graph.Clone(true)
+	res, err := bayes.Optimize(context.Background(), h, rng(7), bayes.Config{})
+	require.NoError(t, err)
+	for i, l := range res.Graph.Layers {
+		assert.Nil(t, l.Params, "layer %d of the candidate has weights", i)
+	}
+	assert.Equal(t, before, h.Observations[0].Graph)
+}

@@ -109,7 +109,11 @@ func (o *Optimizer) Optimize(ctx context.Context, h *search.History, rng *rand.R
 			}
 			continue
 		}
-		n := &node{key: ob.Cost, seq: seq, hash: hash, g: ob.Graph, parent: ob.ID}
+		g := ob.Graph
+		if hasParams(g) {
+			g = g.Clone(false) // candidates are bare: no weight transfer
+		}
+		n := &node{key: ob.Cost, seq: seq, hash: hash, g: g, parent: ob.ID}
 		seq++
 		first[hash] = n
 		q = append(q, n)
@@ -197,6 +201,16 @@ func (cfg Config) Fits(g *graph.Graph) bool {
 		}
 	}
 	return true
+}
+
+// hasParams reports whether some layer of g carries weights.
+func hasParams(g *graph.Graph) bool {
+	for i := range g.Layers {
+		if g.Layers[i].Params != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // hashOf returns hash, or g's hash when hash is empty.
