@@ -108,7 +108,8 @@ type fakeTrainer struct {
 	epochs int           // curve length when the job sets no limit
 	sleep  time.Duration // per epoch
 	script map[int]string
-	after  func(id, epoch int) // called after each epoch, when set
+	after  func(id, epoch int)        // called after each epoch, when set
+	level  func(*graph.Graph) float64 // the accuracy level; nil for level
 
 	mu   sync.Mutex
 	jobs []Job // every job seen, graph included
@@ -156,7 +157,11 @@ func (f *fakeTrainer) Train(ctx context.Context, job Job) (Outcome, error) {
 	case "oom":
 		return Outcome{}, fmt.Errorf("fake trainer: %w: scripted", ErrOutOfMemory)
 	}
-	curve := fakeCurve(level(job.Graph), n)
+	lv := level
+	if f.level != nil {
+		lv = f.level
+	}
+	curve := fakeCurve(lv(job.Graph), n)
 	for i, e := range curve {
 		if f.sleep > 0 {
 			select {

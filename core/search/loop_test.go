@@ -354,6 +354,57 @@ func TestRetention(t *testing.T) {
 	}
 }
 
+func TestRetentionKeepsParentsOfPending(t *testing.T) {
+	// The accuracy grows with the first width. With a queue of two, the
+	// widen of model 1 (model 4) waits behind model 3 while model 2, the
+	// best, is observed; with Keep 1, model 1's weights must stay until
+	// model 4 is built from them.
+	tr := &fakeTrainer{epochs: 3, sleep: 15 * time.Millisecond,
+		level: func(g *graph.Graph) float64 { return 0.5 + float64(g.Layers[0].Units)/1000 }}
+	opts := testOptions(t, tr)
+	opts.Keep = 1
+	opts.Queue = 2
+	opts.Budget.Models = 5
+	res, err := Run(context.Background(), &childOfFirst{}, opts)
+	require.NoError(t, err)
+	require.Len(t, res.History.Observations, 5)
+	for _, o := range res.History.Observations {
+		assert.False(t, o.Failed, "model %d: %s", o.ID, o.Reason)
+	}
+	child := res.History.Find(4)
+	require.NotNil(t, child)
+	assert.Equal(t, 1, child.Parent)
+	var drops []int
+	for _, e := range readEvents(t, opts.Dir) {
+		if e.Type == evDrop {
+			drops = append(drops, e.ID)
+		}
+	}
+	assert.Contains(t, drops, 1, "model 1 is dropped once model 4 is built")
+}
+
+// childOfFirst proposes fresh MLPs of widths 4, 300, 400, ..., and, as
+// soon as model 1 is observed, one widen of it.
+type childOfFirst struct{}
+
+func (childOfFirst) Propose(ctx context.Context, h *History) (Proposal, error) {
+	first, child := h.Find(1), false
+	for _, o := range h.Observations {
+		child = child || o.Parent == 1
+	}
+	for _, p := range h.Pending {
+		child = child || p.Proposal.Parent == 1
+	}
+	if first != nil && !child {
+		return Proposal{Parent: 1, Ops: []morph.Op{{Kind: morph.Widen, Node: 1, Units: 6}}}, nil
+	}
+	n := len(h.Observations) + len(h.Pending)
+	if n == 0 {
+		return Proposal{Graph: testMLP(4)}, nil
+	}
+	return Proposal{Graph: testMLP(200 + 100*n)}, nil
+}
+
 func TestParallelWorkers(t *testing.T) {
 	tr := &fakeTrainer{epochs: 3, sleep: 2 * time.Millisecond}
 	opts := testOptions(t, tr)
