@@ -689,7 +689,7 @@ func TestEpochJSON(t *testing.T) {
 	}
 }
 
-func TestCoreTrainerSettings(t *testing.T) {
+func TestCoreTrainerAdapter(t *testing.T) {
 	// The adapter is exercised for real, on a tiny data set, in a search
 	// of two models.
 	x := make([]float32, 40*4)
@@ -718,7 +718,25 @@ func TestCoreTrainerSettings(t *testing.T) {
 	require.NoError(t, err)
 	acts, err := g.Forward([]float64{1, 0, 0, 0}, 1)
 	require.NoError(t, err)
-	assert.Len(t, acts[len(acts)-1], 3, "one probability per class")
+	assert.Len(t, acts[g.Output()], 3, "one probability per class")
+
+	// A model above the job's memory limit is refused as out of memory;
+	// a proposal's batch size is what the estimate uses.
+	tr := NewTrainer(d, d, trainConfig(3))
+	big := testMLP(50)
+	require.NoError(t, big.InitWeights(rand.New(rand.NewPCG(1, 1))))
+	need8, err := big.MemoryBytes(8)
+	require.NoError(t, err)
+	_, err = tr.Train(context.Background(), Job{ID: 1, Graph: big, MemoryLimit: need8 - 1,
+		Settings: &Settings{BatchSize: 8}, OnEpoch: func(Epoch) {}})
+	assert.ErrorIs(t, err, ErrOutOfMemory)
+	var epochs int
+	_, err = tr.Train(context.Background(), Job{ID: 1, Graph: big, MemoryLimit: need8, MaxEpochs: 2,
+		Settings: &Settings{BatchSize: 8, LearningRate: 0.01, Optimizer: "sgd"}, OnEpoch: func(Epoch) { epochs++ }})
+	assert.NoError(t, err)
+	assert.Equal(t, 2, epochs, "the job's epoch limit wins over the config's")
+	_, err = tr.Train(context.Background(), Job{ID: 1, Graph: big, Settings: &Settings{Optimizer: "nope"}, OnEpoch: func(Epoch) {}})
+	assert.ErrorContains(t, err, "nope", "settings reach the trainer")
 }
 
 type trainData = train.Data
