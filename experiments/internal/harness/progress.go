@@ -14,6 +14,10 @@ type Tracker struct {
 	total  int
 	done   int
 	start  time.Time
+	// took is the wall time of the searches finished in this process,
+	// final training included, finished their number.
+	took     time.Duration
+	finished int
 }
 
 // NewTracker follows total searches of the given budget each; log nil
@@ -39,9 +43,14 @@ func (t *Tracker) Start(attrs ...any) *Progress {
 func (t *Tracker) Skip() { t.done++ }
 
 // left is an estimate of the time left: what remains of the current
-// search's budget plus the budgets of the searches not started.
+// search's budget plus, for each search not started, the mean wall time of
+// the searches finished so far (the budget while none has).
 func (t *Tracker) left(current time.Duration) time.Duration {
-	return max(current, 0) + time.Duration(t.total-t.done)*t.budget
+	each := t.budget
+	if t.finished > 0 {
+		each = max(each, t.took/time.Duration(t.finished))
+	}
+	return max(current, 0) + time.Duration(t.total-t.done)*each
 }
 
 // Progress reports one search's progress.
@@ -61,7 +70,10 @@ func (p *Progress) OnModel(st Status) {
 
 // Done logs the end of the search.
 func (p *Progress) Done(attrs ...any) {
-	p.log.Info("search done", append(attrs, "elapsed", round(time.Since(p.start)))...)
+	el := time.Since(p.start)
+	p.t.took += el
+	p.t.finished++
+	p.log.Info("search done", append(attrs, "elapsed", round(el), "time_left", round(p.t.left(0)))...)
 }
 
 func round(d time.Duration) time.Duration { return d.Round(time.Second) }
