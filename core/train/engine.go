@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/morphnas/morphnas/core/graph"
 )
@@ -20,7 +21,7 @@ type gemmFunc[T float] func(transA, transB bool, m, n, k int, alpha T, a []T, ld
 // chunk is the number of examples one goroutine handles at a time. It is a
 // constant, not derived from the number of workers, so that reductions
 // over chunks happen in the same order for any Workers setting.
-const chunk = 16
+const chunk = 8
 
 // bnMomentum is the weight of the batch statistics in the running mean and
 // variance of batch norm (PyTorch's convention; Keras' momentum 0.9).
@@ -231,8 +232,11 @@ func span(c, n int) (int, int) {
 	return lo, min(chunk, n-lo)
 }
 
-// par runs f(worker, c) for every chunk c of a batch of n examples, chunks
-// spread statically over the workers, and waits for all of them.
+// par runs f(worker, c) for every chunk c of a batch of n examples and
+// waits for all of them. Workers take the next chunk as they become free,
+// so a worker slowed by another process on its core holds the others up
+// less; which worker runs a chunk never changes the result, since every
+// chunk writes only its own outputs and partial sums.
 func (e *engine[T]) par(n int, f func(w, c int)) {
 	nc := chunks(n)
 	nw := min(e.workers, nc)
@@ -242,19 +246,25 @@ func (e *engine[T]) par(n int, f func(w, c int)) {
 		}
 		return
 	}
+	var next atomic.Int32
 	var wg sync.WaitGroup
 	wg.Add(nw - 1)
+	work := func(w int) {
+		for {
+			c := int(next.Add(1)) - 1
+			if c >= nc {
+				return
+			}
+			f(w, c)
+		}
+	}
 	for w := 1; w < nw; w++ {
 		go func() {
 			defer wg.Done()
-			for c := w; c < nc; c += nw {
-				f(w, c)
-			}
+			work(w)
 		}()
 	}
-	for c := 0; c < nc; c += nw {
-		f(0, c)
-	}
+	work(0)
 	wg.Wait()
 }
 
