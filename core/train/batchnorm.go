@@ -12,111 +12,140 @@ import (
 // the ReLU's gradient on the fly, saving two passes over the largest
 // tensors of a conv block.
 
-// bnForward normalises x per channel. In training mode it uses the batch's
-// mean and (biased) variance and moves the running statistics towards
-// them, the variance unbiased as PyTorch does; in inference mode it uses
-// the running statistics. When ls.relu is set y is the fused ReLU's
-// output.
-func (e *engine[T]) bnForward(ls *layerState[T], x, y []T, n int, in graph.Shape, training bool) {
-	C := in.C
-	px := max(in.H*in.W, 1) // positions per example and channel
-	if training {
-		// Per chunk, Σ(x−k) and Σ(x−k)² per channel, shifted by the
-		// running mean k to keep the variance free of cancellation: each
-		// example's sums in T (at most H·W terms), added up in float64.
-		e.par(n, func(w, c int) {
-			lo, m := span(c, n)
-			s := ls.part64[c*2*C : (c+1)*2*C]
-			clear(s)
-			acc := ls.acc[w*2*C : (w+1)*2*C]
-			as, aq := acc[:C], acc[C:]
-			k := ls.mean[:C]
-			for b := lo; b < lo+m; b++ {
-				clear(acc)
-				for p := b * px; p < (b+1)*px; p++ {
-					xr := x[p*C : (p+1)*C]
-					xr = xr[:len(k)]
-					for j, v := range xr {
-						d := v - k[j]
-						as[j] += d
-						aq[j] += d * d
-					}
-				}
-				for j := range C {
-					s[j] += float64(as[j])
-					s[C+j] += float64(aq[j])
-				}
+// Batch norm in training mode runs in three steps: per-chunk sums of the
+// input (bnStatsChunk), their reduction into the batch statistics and the
+// affine map (bnReduceStats), and the map itself, chunk by chunk, in
+// fwdChunk. Its backward pass likewise: per-chunk gradient sums
+// (bnSumsChunk), their reduction (bnReduceGrads), and the input gradient
+// (bnInputChunk).
+
+// bnStatsChunk adds up Σ(x−k) and Σ(x−k)² per channel over chunk c, the
+// input shifted by the running mean k to keep the variance free of
+// cancellation: each example's sums in T (at most H·W terms), added up in
+// float64 into the chunk's partial sums.
+func (e *engine[T]) bnStatsChunk(i, w, c, n int) {
+	l, ls := &e.g.Layers[i], &e.layers[i]
+	in := e.shapes[l.Inputs[0]]
+	C, px := in.C, max(in.H*in.W, 1)
+	x := e.act[l.Inputs[0]]
+	lo, m := span(c, n)
+	s := ls.part64[c*2*C : (c+1)*2*C]
+	clear(s)
+	acc := ls.acc[w*2*C : (w+1)*2*C]
+	as, aq := acc[:C], acc[C:]
+	k := ls.mean[:C]
+	for b := lo; b < lo+m; b++ {
+		clear(acc)
+		for p := b * px; p < (b+1)*px; p++ {
+			xr := x[p*C : (p+1)*C]
+			xr = xr[:len(k)]
+			for j, v := range xr {
+				d := v - k[j]
+				as[j] += d
+				aq[j] += d * d
 			}
-		})
-		cnt := float64(n * px)
-		nc := chunks(n)
-		for j := range C {
-			var s, q float64
-			for c := range nc {
-				s += ls.part64[c*2*C+j]
-				q += ls.part64[c*2*C+C+j]
-			}
-			ds := s / cnt // mean − k
-			mean := float64(ls.mean[j]) + ds
-			v := max(q/cnt-ds*ds, 0)
-			inv := 1 / math.Sqrt(v+graph.BNEpsilon)
-			ls.bmean[j], ls.binv[j] = T(mean), T(inv)
-			ls.scale[j] = T(float64(ls.gamma[j]) * inv)
-			ls.shift[j] = T(float64(ls.beta[j]) - mean*float64(ls.gamma[j])*inv)
-			unbiased := v
-			if cnt > 1 {
-				unbiased = v * cnt / (cnt - 1)
-			}
-			ls.mean[j] = T((1-bnMomentum)*float64(ls.mean[j]) + bnMomentum*mean)
-			ls.vr[j] = T((1-bnMomentum)*float64(ls.vr[j]) + bnMomentum*unbiased)
 		}
-	} else {
 		for j := range C {
-			inv := 1 / math.Sqrt(float64(ls.vr[j])+graph.BNEpsilon)
-			ls.scale[j] = T(float64(ls.gamma[j]) * inv)
-			ls.shift[j] = T(float64(ls.beta[j]) - float64(ls.mean[j])*float64(ls.gamma[j])*inv)
+			s[j] += float64(as[j])
+			s[C+j] += float64(aq[j])
 		}
 	}
-
-	// The affine map (and the ReLU).
-	e.par(n, func(_, c int) {
-		lo, m := span(c, n)
-		affine(x[lo*px*C:(lo+m)*px*C], y[lo*px*C:(lo+m)*px*C], ls.scale[:C], ls.shift[:C], ls.relu)
-	})
 }
 
-// bnBackward differentiates batch norm in training mode (batch
-// statistics):
+// bnReduceStats turns the chunks' sums into the batch mean and (biased)
+// variance, sets the affine map from them, and moves the running
+// statistics towards them, the variance unbiased as PyTorch does.
+func (e *engine[T]) bnReduceStats(i, n int) {
+	l, ls := &e.g.Layers[i], &e.layers[i]
+	in := e.shapes[l.Inputs[0]]
+	C, px := in.C, max(in.H*in.W, 1)
+	cnt := float64(n * px)
+	nc := chunks(n)
+	for j := range C {
+		var s, q float64
+		for c := range nc {
+			s += ls.part64[c*2*C+j]
+			q += ls.part64[c*2*C+C+j]
+		}
+		ds := s / cnt // mean − k
+		mean := float64(ls.mean[j]) + ds
+		v := max(q/cnt-ds*ds, 0)
+		inv := 1 / math.Sqrt(v+graph.BNEpsilon)
+		ls.bmean[j], ls.binv[j] = T(mean), T(inv)
+		ls.scale[j] = T(float64(ls.gamma[j]) * inv)
+		ls.shift[j] = T(float64(ls.beta[j]) - mean*float64(ls.gamma[j])*inv)
+		unbiased := v
+		if cnt > 1 {
+			unbiased = v * cnt / (cnt - 1)
+		}
+		ls.mean[j] = T((1-bnMomentum)*float64(ls.mean[j]) + bnMomentum*mean)
+		ls.vr[j] = T((1-bnMomentum)*float64(ls.vr[j]) + bnMomentum*unbiased)
+	}
+}
+
+// bnInferScale sets the affine map of inference mode, from the running
+// statistics.
+func (e *engine[T]) bnInferScale(i int) {
+	ls := &e.layers[i]
+	for j := range ls.scale {
+		inv := 1 / math.Sqrt(float64(ls.vr[j])+graph.BNEpsilon)
+		ls.scale[j] = T(float64(ls.gamma[j]) * inv)
+		ls.shift[j] = T(float64(ls.beta[j]) - float64(ls.mean[j])*float64(ls.gamma[j])*inv)
+	}
+}
+
+// bnGrads returns the gradient at batch norm i's output and, when it is
+// fused with a ReLU, the ReLU's output that masks it.
+func (e *engine[T]) bnGrads(i int) (dy, ry []T) {
+	ls := &e.layers[i]
+	if ls.relu {
+		return e.grad[ls.reluLayer+1], e.act[ls.reluLayer+1]
+	}
+	return e.grad[i+1], nil
+}
+
+// bnSumsChunk adds up, over chunk c, Σdy and Σdy·(x − mean) per channel:
+// each example's sums in T, added up in float64 into the chunk's partial
+// sums.
+func (e *engine[T]) bnSumsChunk(i, w, c, n int) {
+	l, ls := &e.g.Layers[i], &e.layers[i]
+	in := e.shapes[l.Inputs[0]]
+	C, px := in.C, max(in.H*in.W, 1)
+	x := e.act[l.Inputs[0]]
+	dy, ry := e.bnGrads(i)
+	lo, m := span(c, n)
+	s := ls.part64[c*2*C : (c+1)*2*C]
+	clear(s)
+	acc := ls.acc[w*2*C : (w+1)*2*C]
+	for b := lo; b < lo+m; b++ {
+		clear(acc)
+		r := b * px * C
+		var ryb []T
+		if ry != nil {
+			ryb = ry[r : r+px*C]
+		}
+		bnGradSums(x[r:r+px*C], dy[r:r+px*C], ryb, ls.bmean[:C], acc[:C], acc[C:])
+		for j := range C {
+			s[j] += float64(acc[j])
+			s[C+j] += float64(acc[C+j])
+		}
+	}
+}
+
+// bnReduceGrads reduces the chunks' sums into the parameter gradients,
 //
 //	dbeta = Σ dy, dgamma = Σ dy·x̂,
-//	dx = gamma/σ · (dy − dbeta/M − x̂·dgamma/M)
 //
-// with M the number of values per channel. dy is the gradient at the
-// output, or, fused, at the ReLU's output ry, masked where ry is zero.
-func (e *engine[T]) bnBackward(ls *layerState[T], x, dy, ry []T, n int, in graph.Shape, u int) {
-	C := in.C
-	px := max(in.H*in.W, 1)
-	// Per chunk, Σdy and Σdy·(x − mean) per channel: each example's sums
-	// in T, added up across examples in float64.
-	e.par(n, func(w, c int) {
-		lo, m := span(c, n)
-		s := ls.part64[c*2*C : (c+1)*2*C]
-		clear(s)
-		acc := ls.acc[w*2*C : (w+1)*2*C]
-		for b := lo; b < lo+m; b++ {
-			clear(acc)
-			r := b * px * C
-			var ryb []T
-			if ry != nil {
-				ryb = ry[r : r+px*C]
-			}
-			bnGradSums(x[r:r+px*C], dy[r:r+px*C], ryb, ls.bmean[:C], acc[:C], acc[C:])
-			for j := range C {
-				s[j] += float64(acc[j])
-				s[C+j] += float64(acc[C+j])
-			}
-		}
-	})
+// and sets the coefficients of the input gradient
+//
+//	dx = gamma/σ · (dy − dbeta/M − x̂·dgamma/M) = a·dy + b·x + c
+//
+// with M the number of values per channel, a = gamma/σ,
+// b = −a·dgamma/(σ·M) and c = −a·dbeta/M − b·mean.
+func (e *engine[T]) bnReduceGrads(i, n int) {
+	l, ls := &e.g.Layers[i], &e.layers[i]
+	in := e.shapes[l.Inputs[0]]
+	C, px := in.C, max(in.H*in.W, 1)
 	nc := chunks(n)
 	for j := range C {
 		var s, q float64
@@ -126,13 +155,6 @@ func (e *engine[T]) bnBackward(ls *layerState[T], x, dy, ry []T, n int, in graph
 		}
 		ls.dbeta[j], ls.dg[j] = T(s), T(q*float64(ls.binv[j]))
 	}
-
-	dx, add := e.target(u)
-	if dx == nil {
-		return
-	}
-	// dx = a·dy + b·x + c per channel, with
-	// a = gamma·inv, b = −a·inv·dgamma/M, c = −a·dbeta/M − b·mean.
 	invM := 1 / float64(n*px)
 	for j := range C {
 		a := float64(ls.scale[j])
@@ -140,15 +162,25 @@ func (e *engine[T]) bnBackward(ls *layerState[T], x, dy, ry []T, n int, in graph
 		ls.ca[j], ls.cb[j] = T(a), T(b)
 		ls.cc[j] = T(-a*float64(ls.dbeta[j])*invM - b*float64(ls.bmean[j]))
 	}
-	e.par(n, func(_, c int) {
-		lo, m := span(c, n)
-		r0, r1 := lo*px*C, (lo+m)*px*C
-		var ryc []T
-		if ry != nil {
-			ryc = ry[r0:r1]
-		}
-		bnGradInput(x[r0:r1], dy[r0:r1], ryc, dx[r0:r1], ls.ca[:C], ls.cb[:C], ls.cc[:C], add)
-	})
+}
+
+// bnInputChunk writes the input gradient of chunk c.
+func (e *engine[T]) bnInputChunk(i, c, n int) {
+	l, ls := &e.g.Layers[i], &e.layers[i]
+	if ls.dx[0] == nil {
+		return
+	}
+	in := e.shapes[l.Inputs[0]]
+	C, px := in.C, max(in.H*in.W, 1)
+	x := e.act[l.Inputs[0]]
+	dy, ry := e.bnGrads(i)
+	lo, m := span(c, n)
+	r0, r1 := lo*px*C, (lo+m)*px*C
+	var ryc []T
+	if ry != nil {
+		ryc = ry[r0:r1]
+	}
+	bnGradInput(x[r0:r1], dy[r0:r1], ryc, ls.dx[0][r0:r1], ls.ca[:C], ls.cb[:C], ls.cc[:C], ls.add[0])
 }
 
 // affine sets y = x·scale + shift per channel (the last axis), followed by

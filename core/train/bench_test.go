@@ -78,7 +78,7 @@ func BenchmarkConv(b *testing.B) {
 		flops := 2 * float64(64*out.H*out.W) * float64(9*in.C) * float64(out.C)
 		b.Run(fmt.Sprintf("forward/layer=%d/%v->%v", i, in, out), func(b *testing.B) {
 			for b.Loop() {
-				e.forwardLayer(i, 64, true)
+				e.par(64, func(w, c int) { e.fwdChunk(i, w, c, 64, true) })
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
@@ -87,9 +87,13 @@ func BenchmarkConv(b *testing.B) {
 			if l.Inputs[0] == 0 {
 				mult = 1 // no input gradient for the first layer
 			}
+			ls := &e.layers[i]
+			if l.Inputs[0] != 0 {
+				ls.dx[0] = e.grad[l.Inputs[0]]
+			}
 			for b.Loop() {
-				e.reached[i+1] = true
-				e.backwardLayer(i, 64)
+				e.par(64, func(w, c int) { e.bwdChunk(i, w, c, 64) })
+				reduceParts(ls.part, len(ls.w)+len(ls.b), chunks(64), ls.dw, ls.db)
 			}
 			b.ReportMetric(mult*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -2,7 +2,6 @@ package train
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -55,6 +54,10 @@ type engine[T float] struct {
 	col [][]T // per worker im2col buffer
 
 	dropSeed uint64 // varied per step by the trainer for dropout masks
+
+	fplan   [2]plan // forward plans, inference [0] and training [1]
+	bplan   plan    // backward plan, rebuilt (into the same memory) per pass
+	reduces []int   // conv and dense layers whose partial gradients to reduce
 }
 
 // segment is a run of params that shares one weight-decay rate.
@@ -82,7 +85,9 @@ type layerState[T float] struct {
 	geom              convGeom
 	relu              bool // batch norm: fused with the ReLU reluLayer
 	reluLayer         int
-	fused             bool // ReLU: runs inside the batch norm before it
+	fused             bool    // ReLU: runs inside the batch norm before it
+	dx                [2][]T  // backward: gradient buffers of the inputs (nil: not wanted)
+	add               [2]bool // backward: add to them rather than overwrite
 }
 
 // newEngine builds an engine for g with room for capacity examples. g must
@@ -213,6 +218,7 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 			e.layers[j].fused = true
 		}
 	}
+	e.planForward()
 	e.col = make([][]T, workers)
 	if colMax > 0 {
 		for w := range e.col {
@@ -270,98 +276,6 @@ func (e *engine[T]) par(n int, f func(w, c int)) {
 
 // input returns the buffer for the input batch (n examples, NHWC).
 func (e *engine[T]) input() []T { return e.act[0] }
-
-// forward runs the layers on the n examples in e.act[0]. In training mode
-// batch norm uses and updates batch statistics and dropout drops.
-func (e *engine[T]) forward(n int, training bool) {
-	for _, i := range e.order {
-		e.forwardLayer(i, n, training)
-	}
-}
-
-// loss computes the mean cross-entropy of the output probabilities against
-// labels and, when grad is set, writes its gradient with respect to the
-// logits into the logits node and marks it reached. It also counts the
-// correct predictions.
-func (e *engine[T]) loss(labels []int, n int, grad bool) (loss float64, correct int) {
-	k := e.g.Classes
-	p := e.act[e.out]
-	var d []T
-	if grad {
-		for v := range e.reached {
-			e.reached[v] = false
-		}
-		d = e.grad[e.logits]
-		e.reached[e.logits] = true
-	}
-	inv := 1 / T(n)
-	for b := range n {
-		row := p[b*k : (b+1)*k]
-		y := labels[b]
-		loss -= math.Log(max(float64(row[y]), 1e-300))
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
-		if best == y {
-			correct++
-		}
-		if grad {
-			dr := d[b*k : (b+1)*k]
-			for j, v := range row {
-				dr[j] = v * inv
-			}
-			dr[y] -= inv
-		}
-	}
-	return loss / float64(n), correct
-}
-
-// backward propagates the gradients from every reached node back through
-// the layers, in reverse topological order, skipping the output softmax
-// (whose gradient loss folds into the logits). Parameter gradients are
-// overwritten.
-func (e *engine[T]) backward(n int) {
-	for j := len(e.order) - 1; j >= 0; j-- {
-		i := e.order[j]
-		if i+1 == e.out || !e.reached[i+1] {
-			continue
-		}
-		e.backwardLayer(i, n)
-	}
-}
-
-// backwardFrom starts the backward pass from an arbitrary upstream
-// gradient dy at node v (tests use it to check single layers with a
-// non-uniform upstream gradient). The softmax layer is differentiated
-// like any other here.
-func (e *engine[T]) backwardFrom(n, v int, dy []T) {
-	for u := range e.reached {
-		e.reached[u] = false
-	}
-	copy(e.grad[v], dy)
-	e.reached[v] = true
-	for j := len(e.order) - 1; j >= 0; j-- {
-		i := e.order[j]
-		if e.reached[i+1] {
-			e.backwardLayer(i, n)
-		}
-	}
-}
-
-// target returns the gradient buffer of input node u of a layer and
-// whether the layer must add to it (another consumer wrote it already) or
-// overwrite it; nil means no gradient is wanted there.
-func (e *engine[T]) target(u int) (buf []T, add bool) {
-	if u == 0 && !e.inGrad {
-		return nil, false
-	}
-	add = e.reached[u]
-	e.reached[u] = true
-	return e.grad[u], add
-}
 
 // exportTo writes the engine's parameters and running statistics into the
 // layers of g, which must have the engine's architecture; it allocates the
