@@ -97,17 +97,17 @@ func (e *engine[T]) run(p *plan, n int, training, fwd bool) {
 		for _, s := range p.steps[sg.from:sg.to] {
 			e.par(n, func(w, c int) {
 				switch s.kind {
-					case stepForward:
-						e.fwdChunk(s.layer, w, c, n, training)
-					case stepStats:
-						e.bnStatsChunk(s.layer, w, c, n)
-					case stepBackward:
-						e.bwdChunk(s.layer, w, c, n)
-					case stepGradSums:
-						e.bnSumsChunk(s.layer, w, c, n)
-					case stepGradInput:
-						e.bnInputChunk(s.layer, c, n)
-					}
+				case stepForward:
+					e.fwdChunk(s.layer, w, c, n, training)
+				case stepStats:
+					e.bnStatsChunk(s.layer, w, c, n)
+				case stepBackward:
+					e.bwdChunk(s.layer, w, c, n)
+				case stepGradSums:
+					e.bnSumsChunk(s.layer, w, c, n)
+				case stepGradInput:
+					e.bnInputChunk(s.layer, c, n)
+				}
 			})
 		}
 		if sg.reduce >= 0 {
