@@ -112,11 +112,28 @@ func (e *engine[T]) bnSumsChunk(i, w, c, n int) {
 	in := e.shapes[l.Inputs[0]]
 	C, px := in.C, max(in.H*in.W, 1)
 	x := e.act[l.Inputs[0]]
-	dy, ry := e.bnGrads(i)
 	lo, m := span(c, n)
 	s := ls.part64[c*2*C : (c+1)*2*C]
 	clear(s)
 	acc := ls.acc[w*2*C : (w+1)*2*C]
+	if ls.pool {
+		// Fused with ReLU and max pool: the gradient is the pool's, at
+		// the positions the pool chose, where the ReLU let it through.
+		q := ls.poolLayer
+		ps := e.shapes[q+1].Size()
+		dyp, yp, am := e.grad[q+1], e.act[q+1], e.layers[q].argmax
+		for b := lo; b < lo+m; b++ {
+			clear(acc)
+			o0 := b * ps
+			poolGradSums(x, dyp[o0:o0+ps], yp[o0:o0+ps], am[o0:o0+ps], ls.bmean[:C], acc[:C], acc[C:])
+			for j := range C {
+				s[j] += float64(acc[j])
+				s[C+j] += float64(acc[C+j])
+			}
+		}
+		return
+	}
+	dy, ry := e.bnGrads(i)
 	for b := lo; b < lo+m; b++ {
 		clear(acc)
 		r := b * px * C
@@ -173,9 +190,24 @@ func (e *engine[T]) bnInputChunk(i, c, n int) {
 	in := e.shapes[l.Inputs[0]]
 	C, px := in.C, max(in.H*in.W, 1)
 	x := e.act[l.Inputs[0]]
-	dy, ry := e.bnGrads(i)
 	lo, m := span(c, n)
 	r0, r1 := lo*px*C, (lo+m)*px*C
+	if ls.pool {
+		// dx = b·x + c everywhere, plus a·dy at the positions the pool
+		// chose where the ReLU let the gradient through.
+		q := ls.poolLayer
+		ps := e.shapes[q+1].Size()
+		affineAdd(x[r0:r1], ls.dx[0][r0:r1], ls.cb[:C], ls.cc[:C], ls.add[0])
+		dyp, yp, am := e.grad[q+1], e.act[q+1], e.layers[q].argmax
+		dx, ca := ls.dx[0], ls.ca[:C]
+		for o := lo * ps; o < (lo+m)*ps; o++ {
+			if yp[o] > 0 {
+				dx[am[o]] += ca[o%C] * dyp[o]
+			}
+		}
+		return
+	}
+	dy, ry := e.bnGrads(i)
 	var ryc []T
 	if ry != nil {
 		ryc = ry[r0:r1]
@@ -276,6 +308,117 @@ func bnGradInput[T float](x, dy, ry, dx, ca, cb, cc []T, add bool) {
 				d[j] += r
 			} else {
 				d[j] = r
+			}
+		}
+	}
+}
+
+// affineAdd sets (or, with add, adds) dx = b·x + c per channel.
+func affineAdd[T float](x, dx, cb, cc []T, add bool) {
+	C := len(cb)
+	for p := 0; p < len(x); p += C {
+		xr, d := x[p:p+C], dx[p:p+C]
+		d, cb, cc := d[:len(xr)], cb[:len(xr)], cc[:len(xr)]
+		if add {
+			for j, v := range xr {
+				d[j] += cb[j]*v + cc[j]
+			}
+		} else {
+			for j, v := range xr {
+				d[j] = cb[j]*v + cc[j]
+			}
+		}
+	}
+}
+
+// poolGradSums adds Σg and Σg·(x − mean) per channel for one example of a
+// fused batch norm, ReLU and max pool: g is the pool's gradient dyp at the
+// positions am it chose, where its output yp (the ReLU's) is positive.
+func poolGradSums[T float](x, dyp, yp []T, am []int32, mean, sdy, sdx []T) {
+	C := len(mean)
+	for p := 0; p < len(dyp); p += C {
+		g, y, a := dyp[p:p+C], yp[p:p+C], am[p:p+C]
+		g, y = g[:len(a)], y[:len(a)]
+		for j, k := range a {
+			if y[j] > 0 {
+				sdy[j] += g[j]
+				sdx[j] += g[j] * (x[k] - mean[j])
+			}
+		}
+	}
+}
+
+// affineReluPool is the forward pass of a fused batch norm, ReLU and max
+// pool for examples lo..lo+m-1: each window of max(x·scale + shift, 0) is
+// pooled into y, and argmax records the index in x of the value chosen
+// (the first maximum). The ReLU's output is never stored.
+func affineReluPool[T float](x, y []T, argmax []int32, lo, m int, in, out graph.Shape, k, s int, scale, shift []T) {
+	if xs, ok := any(x).([]float32); ok {
+		affineReluPool32(xs, any(y).([]float32), argmax, lo, m, in, out, k, s,
+			any(scale).([]float32), any(shift).([]float32))
+		return
+	}
+	C := in.C
+	for b := lo; b < lo+m; b++ {
+		for oy := range out.H {
+			for ox := range out.W {
+				o := ((b*out.H+oy)*out.W + ox) * C
+				yr, ar := y[o:o+C], argmax[o:o+C]
+				for ky := range k {
+					for kx := range k {
+						p := ((b*in.H+oy*s+ky)*in.W + ox*s + kx) * C
+						xr := x[p : p+C]
+						first := ky == 0 && kx == 0
+						for j, v := range xr {
+							r := max(v*scale[j]+shift[j], 0)
+							if first || r > yr[j] {
+								yr[j] = r
+								ar[j] = int32(p + j)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// affineReluPool32 is affineReluPool without data-dependent branches. The
+// values compared are ReLU outputs, never negative, so their bits compare
+// as integers in the same order, and the running maximum and its index
+// are replaced through masks.
+func affineReluPool32(x, y []float32, argmax []int32, lo, m int, in, out graph.Shape, k, s int, scale, shift []float32) {
+	C := in.C
+	scale, shift = scale[:C], shift[:C]
+	for b := lo; b < lo+m; b++ {
+		for oy := range out.H {
+			for ox := range out.W {
+				o := ((b*out.H+oy)*out.W + ox) * C
+				yr, ar := y[o:o+C], argmax[o:o+C]
+				for ky := range k {
+					for kx := range k {
+						p := ((b*in.H+oy*s+ky)*in.W + ox*s + kx) * C
+						xr := x[p : p+C]
+						yr, ar := yr[:len(xr)], ar[:len(xr)]
+						sc, sh := scale[:len(xr)], shift[:len(xr)]
+						if ky == 0 && kx == 0 {
+							for j, v := range xr {
+								r := math.Float32bits(v*sc[j] + sh[j])
+								yr[j] = math.Float32frombits(r &^ uint32(int32(r)>>31))
+								ar[j] = int32(p + j)
+							}
+							continue
+						}
+						for j, v := range xr {
+							r := math.Float32bits(v*sc[j] + sh[j])
+							kv := int32(r &^ uint32(int32(r)>>31))
+							km := int32(math.Float32bits(yr[j]))
+							mask := (km - kv) >> 31 // all ones when the new value is larger
+							yr[j] = math.Float32frombits(uint32(km ^ ((km ^ kv) & mask)))
+							ar[j] ^= (ar[j] ^ int32(p+j)) & mask
+						}
+					}
+				}
 			}
 		}
 	}

@@ -85,7 +85,9 @@ type layerState[T float] struct {
 	geom              convGeom
 	relu              bool // batch norm: fused with the ReLU reluLayer
 	reluLayer         int
-	fused             bool    // ReLU: runs inside the batch norm before it
+	pool              bool // batch norm: also fused with the max pool poolLayer
+	poolLayer         int
+	fused             bool    // ReLU or max pool: runs inside the batch norm before it
 	dx                [2][]T  // backward: gradient buffers of the inputs (nil: not wanted)
 	add               [2]bool // backward: add to them rather than overwrite
 }
@@ -207,15 +209,25 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 			}
 		}
 	}
-	// Fuse each batch norm whose only consumer is a ReLU with it.
+	// Fuse each batch norm whose only consumer is a ReLU with it (see
+	// batchnorm.go).
 	consumers := g.Consumers()
 	for i, l := range g.Layers {
 		if l.Kind != graph.BatchNorm || len(consumers[i+1]) != 1 {
 			continue
 		}
-		if j := consumers[i+1][0]; g.Layers[j].Kind == graph.ReLU {
-			e.layers[i].relu, e.layers[i].reluLayer = true, j
-			e.layers[j].fused = true
+		j := consumers[i+1][0]
+		if g.Layers[j].Kind != graph.ReLU {
+			continue
+		}
+		e.layers[i].relu, e.layers[i].reluLayer = true, j
+		e.layers[j].fused = true
+		// And the max pool that is the ReLU's only consumer.
+		if len(consumers[j+1]) == 1 {
+			if q := consumers[j+1][0]; g.Layers[q].Kind == graph.MaxPool {
+				e.layers[i].pool, e.layers[i].poolLayer = true, q
+				e.layers[q].fused = true
+			}
 		}
 	}
 	e.planForward()

@@ -60,7 +60,7 @@ func gradCases() []gradCase {
 			g := graph.New(graph.Shape{H: 7, W: 6, C: 2}, 2)
 			u := g.Conv(0, 3, 5, 2)
 			u = g.Append(graph.Layer{Kind: graph.MaxPool, Inputs: []int{u}, Kernel: 2, Stride: 1})
-			u = g.BatchNorm(u)
+			u = g.ReLU(g.BatchNorm(u)) // fused with the overlapping pool below
 			u = g.Append(graph.Layer{Kind: graph.MaxPool, Inputs: []int{u}, Kernel: 2, Stride: 1})
 			g.Softmax(g.Dense(g.GAP(u), 2))
 			return g
@@ -176,5 +176,63 @@ func gradCheck(t *testing.T, ci int, tc gradCase) {
 				check("input", e.input(), j, gx[j])
 			}
 		}
+	}
+}
+
+// TestFloat32MatchesFloat64 runs every gradient case, and the paper's
+// initial network on a small image, through the float32 engine (whose
+// element-wise kernels are separate, branch-free code) and the float64
+// engine checked above, and compares the loss and all gradients. float32
+// carries about 7 digits and the sums here have up to a few thousand
+// terms, so 1e-3 of the largest gradient is a loose but telling bound: a
+// wrong kernel is off by the size of the gradient itself.
+func TestFloat32MatchesFloat64(t *testing.T) {
+	cases := append(gradCases(), gradCase{"initial-net", func() *graph.Graph {
+		return graph.Initial(graph.Shape{H: 12, W: 12, C: 1}, 10)
+	}})
+	for ci, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := withWeights(t, tc.build(), uint64(ci))
+			rng := rand.New(rand.NewPCG(uint64(ci), 3))
+			const n = 19
+			e64, err := newEngine[float64](g, n, 2, true, dgemm)
+			require.NoError(t, err)
+			e32, err := newEngine[float32](g, n, 2, true, Gonum{}.Sgemm)
+			require.NoError(t, err)
+			e64.wantInputGrad()
+			e32.wantInputGrad()
+			e64.dropSeed, e32.dropSeed = 5, 5
+			x := randInput(rng, n*g.Input.Size())
+			for i, v := range x {
+				e32.input()[i] = float32(v)
+				e64.input()[i] = float64(float32(v))
+			}
+			labels := make([]int, n)
+			for i := range labels {
+				labels[i] = rng.IntN(g.Classes)
+			}
+			e64.forward(n, true)
+			e32.forward(n, true)
+			l64, _ := e64.loss(labels, n, true)
+			l32, _ := e32.loss(labels, n, true)
+			require.InDelta(t, l64, l32, 1e-4*math.Max(1, l64))
+			e64.backward(n)
+			e32.backward(n)
+			compare := func(what string, a []float64, b []float32) {
+				var scale float64
+				for _, v := range a {
+					scale = math.Max(scale, math.Abs(v))
+				}
+				for j := range a {
+					require.InDelta(t, a[j], float64(b[j]), 1e-3*scale+1e-7, "%s %d (largest %v)", what, j, scale)
+				}
+			}
+			compare("parameter gradient", e64.grads, e32.grads)
+			compare("input gradient", e64.grad[0][:n*g.Input.Size()], e32.grad[0][:n*g.Input.Size()])
+			// Inference mode too, after the running statistics moved.
+			e64.forward(n, false)
+			e32.forward(n, false)
+			compare("probabilities", e64.act[e64.out][:n*g.Classes], e32.act[e32.out][:n*g.Classes])
+		})
 	}
 }

@@ -39,6 +39,13 @@ func (e *engine[T]) fwdChunk(i, w, c, n int, training bool) {
 		}
 
 	case graph.BatchNorm:
+		if ls.pool {
+			q := ls.poolLayer
+			pl := &e.layers[q]
+			affineReluPool(e.act[l.Inputs[0]], e.act[q+1], pl.argmax, lo, m, in, e.shapes[q+1],
+				pl.kern, pl.stride, ls.scale[:in.C], ls.shift[:in.C])
+			return
+		}
 		if ls.relu {
 			yc = e.act[ls.reluLayer+1][lo*os : (lo+m)*os]
 		}
@@ -71,6 +78,9 @@ func (e *engine[T]) fwdChunk(i, w, c, n int, training bool) {
 		copy(yc, xc)
 
 	case graph.MaxPool:
+		if ls.fused {
+			return
+		}
 		maxPool(e.act[l.Inputs[0]], e.act[i+1], ls.argmax, lo, m, in, sh, ls.kern, ls.stride)
 
 	case graph.GlobalAvgPool:

@@ -192,7 +192,8 @@ func (e *engine[T]) backwardPlanned(n, skip int) {
 		}
 		l, ls := &e.g.Layers[i], &e.layers[i]
 		if ls.fused {
-			// The batch norm before reads this layer's gradient itself.
+			// The batch norm before reads the gradient at the end of its
+			// fused block itself.
 			e.reached[l.Inputs[0]] = true
 			continue
 		}
