@@ -1,6 +1,10 @@
 package train
 
-import "github.com/morphnas/morphnas/core/graph"
+import (
+	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/morphnas/morphnas/core/graph"
+)
 
 // convGeom is the geometry of one convolution.
 type convGeom struct {
@@ -92,8 +96,15 @@ var colBlockBytes = 512 << 10
 // rows go in one im2col block.
 func blockRows(kkc int) int { return max(64, colBlockBytes/4/kkc) }
 
-// addTo adds src to dst element-wise; they have equal lengths.
+// addTo adds src to dst element-wise; they have equal lengths. The
+// float32 case goes through gonum's vectorised axpy.
 func addTo[T float](dst, src []T) {
+	if d, ok := any(dst).([]float32); ok {
+		if len(d) > 0 {
+			gonum.Implementation{}.Saxpy(len(d), 1, any(src).([]float32), 1, d, 1)
+		}
+		return
+	}
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] += v
@@ -117,12 +128,24 @@ func fillRows[T float](y []T, rows int, v []T) {
 	}
 }
 
-// colSums adds the column sums of the rows x cols matrix x to s (length
-// cols) after clearing it.
-func colSums[T float](x []T, rows int, s []T) {
-	clear(s)
-	n := len(s)
-	for r := range rows {
-		addTo(s, x[r*n:(r+1)*n])
+// rotate writes the weights of the convolution that maps a stride-1
+// conv's output gradient to its input gradient: w's HWIO kernel rotated by
+// 180° with input and output channels swapped,
+//
+//	r[((ky*k+kx)*cout+co)*cin+ci] = w[(((k-1-ky)*k+(k-1-kx))*cin+ci)*cout+co].
+//
+// With same padding p before the first row, the transposed convolution
+// pads k-1-p there.
+func rotate[T float](w, r []T, k, cin, cout int) {
+	for ky := range k {
+		for kx := range k {
+			src := w[((k-1-ky)*k+(k-1-kx))*cin*cout:][:cin*cout]
+			dst := r[(ky*k+kx)*cout*cin:][:cout*cin]
+			for ci := range cin {
+				for co := range cout {
+					dst[co*cin+ci] = src[ci*cout+co]
+				}
+			}
+		}
 	}
 }

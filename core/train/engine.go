@@ -51,7 +51,8 @@ type engine[T float] struct {
 	stats  []T // batch-norm running means and variances, flat
 	segs   []segment
 
-	col [][]T // per worker im2col buffer
+	col  [][]T // per worker im2col buffer
+	ones []T   // a column of ones: bias gradients as matrix products
 
 	dropSeed uint64 // varied per step by the trainer for dropout masks
 
@@ -83,7 +84,9 @@ type layerState[T float] struct {
 	padT, padL        int
 	pointwise         bool // 1x1 conv of stride 1: no im2col needed
 	geom              convGeom
-	relu              bool // batch norm: fused with the ReLU reluLayer
+	geomT             convGeom // stride-1 conv: input gradient as a convolution
+	wrot              []T      // its weights: rotated 180°, in and out swapped
+	relu              bool     // batch norm: fused with the ReLU reluLayer
 	reluLayer         int
 	pool              bool // batch norm: also fused with the max pool poolLayer
 	poolLayer         int
@@ -153,7 +156,7 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 		return s
 	}
 	e.layers = make([]layerState[T], len(g.Layers))
-	var po, so, colMax int
+	var po, so, colMax, onesMax int
 	for i, l := range g.Layers {
 		ls := &e.layers[i]
 		in, sh := shapes[l.Inputs[0]], shapes[i+1]
@@ -182,7 +185,19 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 				if !ls.pointwise {
 					kkc := l.Kernel * l.Kernel * in.C
 					colMax = max(colMax, min(chunk*sh.H*sh.W, blockRows(kkc))*kkc)
+					if train && ls.stride == 1 {
+						// The input gradient as a convolution of the output
+						// gradient (see conv.go).
+						k := l.Kernel
+						ls.wrot = make([]T, len(p.W))
+						ls.geomT = convGeom{in: sh, out: in, k: k, s: 1, pt: k - 1 - ls.padT, pl: k - 1 - ls.padL}
+						kkcT := k * k * sh.C
+						colMax = max(colMax, min(chunk*in.H*in.W, blockRows(kkcT))*kkcT)
+					}
 				}
+			}
+			if train {
+				onesMax = max(onesMax, chunk*max(sh.H*sh.W, 1))
 			}
 		case graph.BatchNorm:
 			start := po
@@ -231,6 +246,10 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 		}
 	}
 	e.planForward()
+	e.ones = make([]T, onesMax)
+	for j := range e.ones {
+		e.ones[j] = 1
+	}
 	e.col = make([][]T, workers)
 	if colMax > 0 {
 		for w := range e.col {

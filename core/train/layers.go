@@ -146,7 +146,7 @@ func (e *engine[T]) bwdChunk(i, w, c, n int) {
 		nw, nb := len(ls.w), len(ls.b)
 		rows, cout := m*max(sh.H*sh.W, 1), sh.C
 		part := ls.part[c*(nw+nb) : (c+1)*(nw+nb)]
-		colSums(dyc, rows, part[nw:])
+		e.gemm(true, false, 1, cout, rows, 1, e.ones[:rows], 1, dyc, cout, 0, part[nw:], cout)
 		if l.Kind == graph.Dense || ls.pointwise {
 			e.gemm(true, false, in.C, cout, rows, 1, xc, in.C, dyc, cout, 0, part[:nw], cout)
 			if dxc != nil {
@@ -159,7 +159,8 @@ func (e *engine[T]) bwdChunk(i, w, c, n int) {
 			return
 		}
 		kkc := ls.kern * ls.kern * in.C
-		if dxc != nil && !add {
+		transposed := dxc != nil && ls.wrot != nil
+		if dxc != nil && !add && !transposed {
 			clear(dxc)
 		}
 		rb := blockRows(kkc)
@@ -172,9 +173,26 @@ func (e *engine[T]) bwdChunk(i, w, c, n int) {
 				beta = 0
 			}
 			e.gemm(true, false, kkc, cout, r1-r0, 1, col, kkc, dyc[r0*cout:], cout, beta, part[:nw], cout)
-			if dxc != nil {
+			if dxc != nil && !transposed {
 				e.gemm(false, true, r1-r0, kkc, cout, 1, dyc[r0*cout:], cout, ls.w, cout, 0, col, kkc)
 				col2im(col, ls.geom, r0, r1, dxc)
+			}
+		}
+		if transposed {
+			// dx is dy convolved with the rotated weights: one im2col of
+			// dy and a product per block, and no scattered additions.
+			kkcT := ls.kern * ls.kern * cout
+			rowsIn := m * in.H * in.W
+			beta := T(0)
+			if add {
+				beta = 1
+			}
+			rb := blockRows(kkcT)
+			for r0 := 0; r0 < rowsIn; r0 += rb {
+				r1 := min(r0+rb, rowsIn)
+				col := e.col[w][:(r1-r0)*kkcT]
+				im2col(dyc, ls.geomT, r0, r1, col)
+				e.gemm(false, false, r1-r0, in.C, kkcT, 1, col, kkcT, ls.wrot, in.C, beta, dxc[r0*in.C:], in.C)
 			}
 		}
 

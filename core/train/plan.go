@@ -207,6 +207,9 @@ func (e *engine[T]) backwardPlanned(n, skip int) {
 			p.add(step{stepGradInput, i})
 		case graph.Conv2D, graph.Dense:
 			e.reduces = append(e.reduces, i)
+			if ls.wrot != nil && ls.dx[0] != nil {
+				rotate(ls.w, ls.wrot, ls.kern, e.shapes[l.Inputs[0]].C, l.Units)
+			}
 			p.add(step{stepBackward, i})
 		default:
 			p.add(step{stepBackward, i})
