@@ -174,6 +174,7 @@ func TestSave(t *testing.T) {
 	require.NoError(t, SaveRow(row, 2*Width, Height, hm...))
 	checkPNG(t, row, int((2 * Width).Dots(96)), int(Height.Dots(96)))
 	assert.Error(t, Save(b, filepath.Join(dir, "x.nope")), "unknown format")
+	require.NoError(t, Save(b, filepath.Join(dir, "new", "dir", "b.png")), "directories are created")
 }
 
 func checkPNG(t *testing.T, path string, w, h int) {

@@ -13,13 +13,14 @@ import (
 
 // Save writes p to path at the default size, in the format named by the
 // file's extension (png, svg, pdf, ...), through a temporary file renamed
-// into place.
+// into place; the directory is created if missing.
 func Save(p *plot.Plot, path string) error {
 	return SaveRow(path, Width, Height, p)
 }
 
 // SaveRow writes the plots side by side in one image of w by h (the whole
-// row) to path, in the format named by the file's extension.
+// row) to path, in the format named by the file's extension. The file's
+// directory is created if missing.
 func SaveRow(path string, w, h vg.Length, plots ...*plot.Plot) error {
 	if len(plots) == 0 {
 		return fmt.Errorf("%w: no plots to save to %s", ErrEmpty, path)
@@ -35,6 +36,9 @@ func SaveRow(path string, w, h vg.Length, plots ...*plot.Plot) error {
 		p.Draw(cells[0][i])
 	}
 
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("plots: saving %s: %w", path, err)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("plots: saving %s: %w", path, err)
