@@ -114,7 +114,11 @@ func RunCell(ctx context.Context, eng Engine, job CellJob) (*Outcome, error) {
 	}
 	out.Seconds = time.Since(start).Seconds()
 	if prog != nil {
-		prog.Done("models", len(res.Models), "best_val_error", round3(best.Cost), "test_error", round3(out.TestError))
+		attrs := []any{"models", len(res.Models), "best_val_error", round3(best.Cost)}
+		if out.Tested {
+			attrs = append(attrs, "test_error", round3(out.TestError))
+		}
+		prog.Done(attrs...)
 	}
 	if err := WriteJSON(path, out); err != nil {
 		return nil, err
