@@ -89,8 +89,11 @@ func col2im[T float](col []T, c convGeom, r0, r1 int, dx []T) {
 }
 
 // colBlockBytes bounds the im2col block a worker builds at a time, so that
-// it stays in the core's L2 cache while the matrix product reads it.
-var colBlockBytes = 512 << 10
+// it stays in the core's L2 cache (2 MB here) while the matrix product
+// reads it. On the initial network 2 MB measured 2% faster than 512 KB,
+// 10% faster than 256 KB, and 2% to 10% faster than whole chunks (8 MB).
+// Tests lower it to cut blocks at odd places.
+var colBlockBytes = 2 << 20
 
 // blockRows returns how many output pixels of a conv with kkc-wide window
 // rows go in one im2col block.
