@@ -273,3 +273,42 @@ func TestDropoutScaling(t *testing.T) {
 	e.forward(n, false)
 	assert.Equal(t, x[:n*100], e.act[d][:n*100])
 }
+
+// TestSoftmaxOwnBackward checks the softmax layer's own backward pass (the
+// trainer folds it into the cross-entropy, so the finite-difference test
+// of whole networks does not reach it) against central differences of
+// L = Σ dy·softmax(z) with a random dy. Tolerances as in
+// TestGradientsFiniteDifferences.
+func TestSoftmaxOwnBackward(t *testing.T) {
+	g := graph.New(graph.Shape{C: 4}, 5)
+	out := g.Softmax(g.Dense(0, 5))
+	withWeights(t, g, 12)
+	const n = 7
+	e := newTestEngine(t, g, n)
+	rng := rand.New(rand.NewPCG(13, 13))
+	copy(e.input(), randInput(rng, n*4))
+	dy := randInput(rng, n*5)
+	objective := func() float64 {
+		e.forward(n, true)
+		var s float64
+		for j, v := range e.act[out][:n*5] {
+			s += dy[j] * v
+		}
+		return s
+	}
+	objective()
+	e.backwardFrom(n, out, dy)
+	analytic := append([]float64(nil), e.grad[0][:n*4]...)
+	const h = 1e-5
+	x := e.input()
+	for j := range n * 4 {
+		old := x[j]
+		x[j] = old + h
+		up := objective()
+		x[j] = old - h
+		down := objective()
+		x[j] = old
+		fd := (up - down) / (2 * h)
+		require.InDelta(t, fd, analytic[j], 1e-8+1e-6*math.Abs(fd), "input %d", j)
+	}
+}
