@@ -92,8 +92,8 @@ func ModelBand(runs []Run) (Band, error) {
 // TimeBand returns the lowest error so far against search time in seconds,
 // sampled at points evenly spaced times from 0 to the longest run's
 // duration (points below 2 mean 200). At time t the mean is over the runs
-// still going at t (t is not past their duration) that had a successful
-// model back by t.
+// that had a successful model back by t; a run that ended before t keeps
+// the lowest error it reached, which is what it achieved by then.
 func TimeBand(runs []Run, points int) (Band, error) {
 	if err := checkRuns(runs); err != nil {
 		return Band{}, err
@@ -110,9 +110,6 @@ func TimeBand(runs []Run, points int) (Band, error) {
 		t := end * float64(i) / float64(points-1)
 		var vals []float64
 		for _, r := range runs {
-			if t > duration(r) {
-				continue
-			}
 			best := math.NaN()
 			for _, m := range r.Models {
 				if m.Elapsed > t {

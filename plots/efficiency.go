@@ -2,6 +2,8 @@ package plots
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -11,9 +13,30 @@ import (
 // error so far (in percent) against the number of models searched, the
 // mean over its runs with a 95% confidence band (see [ModelBand]).
 func BestVsModels(title string, series []Series) (*plot.Plot, error) {
-	return bestCurves(title, "models searched", series, func(r []Run) (Band, error) {
+	p, err := bestCurves(title, "models searched", series, func(r []Run) (Band, error) {
 		return ModelBand(r)
 	})
+	if err != nil {
+		return nil, err
+	}
+	p.X.Tick.Marker = integerTicks{}
+	return p, nil
+}
+
+// integerTicks labels an axis that counts at whole multiples of 1, 2 or 5
+// times a power of ten, at most about six of them.
+type integerTicks struct{}
+
+func (integerTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := 1.0
+	for k := 0; (hi-lo)/step > 6; k++ {
+		step = []float64{1, 2, 5}[k%3] * math.Pow(10, float64(k/3))
+	}
+	var out []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
+		out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 0, 64)})
+	}
+	return out
 }
 
 // BestVsTime draws figure 4c: for each series, the lowest validation error

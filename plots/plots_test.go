@@ -63,13 +63,13 @@ func TestTimeBand(t *testing.T) {
 		{Seed: 1, Duration: 30, Models: []Model{{Cost: 0.5, Elapsed: 10}, {Cost: 0.3, Elapsed: 20}}},
 		{Seed: 2, Duration: 15, Models: []Model{{Cost: 0.4, Elapsed: 5}}},
 	}
-	// Sample times 0, 10, 20, 30: nothing is back at 0; at 10 both runs;
-	// from 20 only the first, the second having stopped at 15.
+	// Sample times 0, 10, 20, 30: nothing is back at 0; from 10 both runs,
+	// the second keeping its 0.4 after it stopped at 15.
 	b, err := TimeBand(runs, 4)
 	require.NoError(t, err)
 	assert.Equal(t, []float64{10, 20, 30}, b.X)
-	assert.Equal(t, []int{2, 1, 1}, b.N)
-	assert.InDeltaSlice(t, []float64{0.45, 0.3, 0.3}, b.Mean, 1e-12)
+	assert.Equal(t, []int{2, 2, 2}, b.N)
+	assert.InDeltaSlice(t, []float64{0.45, 0.35, 0.35}, b.Mean, 1e-12)
 }
 
 func TestBadData(t *testing.T) {
@@ -125,6 +125,17 @@ func TestBadData(t *testing.T) {
 	_, err := HeatMaps("K", [][]float64{{1}}, "P", [][]float64{{1, 2}, {3, 4}})
 	assert.ErrorIs(t, err, ErrShape)
 	assert.ErrorIs(t, SaveRow(filepath.Join(t.TempDir(), "x.png"), Width, Height), ErrEmpty)
+}
+
+func TestIntegerTicks(t *testing.T) {
+	// Span 22.5: steps of 1 and 2 give more than six ticks, 5 gives 5, 10,
+	// 15, 20.
+	var got []string
+	for _, tk := range (integerTicks{}).Ticks(0.5, 23) {
+		got = append(got, tk.Label)
+	}
+	assert.Equal(t, []string{"5", "10", "15", "20"}, got)
+	assert.Len(t, integerTicks{}.Ticks(1, 3), 3, "1, 2, 3")
 }
 
 func TestHeatMapOrientation(t *testing.T) {
