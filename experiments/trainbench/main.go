@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	trainRate := float64(*steps * *batch) / time.Since(t0).Seconds()
+	trainRate := float64(*steps**batch) / time.Since(t0).Seconds()
 
 	// Inference on the same number of batches.
 	t0 = time.Now()
@@ -122,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	inferRate := float64(*steps * *batch) / time.Since(t0).Seconds()
+	inferRate := float64(*steps**batch) / time.Since(t0).Seconds()
 
 	r := report{
 		TrainImgPerS: trainRate, InferImgPerS: inferRate, PeakRSSMB: peakRSSMB(),
