@@ -14,7 +14,13 @@
 // cross chunks (weight gradients, batch-norm statistics) are reduced in
 // chunk order, so that the same seed gives bit-identical weights whatever
 // the number of workers. All buffers are allocated once per model and
-// reused for every step.
+// reused for every step. A batch norm whose only consumer is a ReLU runs
+// fused with it, and with a max pool that is the ReLU's only consumer, in
+// both directions; the results are those of the separate layers.
+//
+// [Train] runs whole trainings; [Stepper] runs single steps for callers
+// with their own loop (and for benchmarks); [Evaluate] and [Predict] run
+// inference.
 //
 // # Backends
 //
