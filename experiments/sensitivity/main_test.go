@@ -117,8 +117,11 @@ func TestSmokeReal(t *testing.T) {
 	needData(t, "mnist")
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-profile", "smoke", "-params", "beta", "-beta", "0.1,10", "-out", out}, &stdout, &stderr)
+	// Validation errors only (-final=false), to keep the test short.
+	err := run(context.Background(), []string{"-profile", "smoke", "-params", "beta", "-beta", "0.1,10", "-final=false",
+		"-out", out}, &stdout, &stderr)
 	require.NoError(t, err, stderr.String())
 	rep := checkFiles(t, out, 2)
 	assert.Len(t, rep.Points, 2)
+	assert.Equal(t, "validation error", rep.Metric)
 }
