@@ -160,6 +160,40 @@ func TestTableFiles(t *testing.T) {
 	assert.Contains(t, err.Error(), "-resume")
 }
 
+// TestStopResume stops the program in its third search, as Ctrl-C would,
+// and resumes it: the two finished searches are read back, the rest run,
+// and the table is whole.
+func TestStopResume(t *testing.T) {
+	needData(t, "mnist")
+	eng := useFake(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	eng.OnSearch = func(n int) {
+		if n == 3 {
+			cancel()
+		}
+	}
+	out := t.TempDir()
+	args := []string{"-profile", "smoke", "-datasets", "mnist", "-out", out}
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, args, &stdout, &stderr)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "-resume")
+	assert.NoFileExists(t, filepath.Join(out, "table1.md"), "no table from a stopped run")
+
+	eng.OnSearch = nil
+	eng.Searches = 0
+	require.NoError(t, run(context.Background(), append(args, "-resume"), &stdout, &stderr), stderr.String())
+	assert.Equal(t, 8-2, eng.Searches, "the two finished searches are not run again")
+	md, err := os.ReadFile(filepath.Join(out, "table1.md"))
+	require.NoError(t, err)
+	for _, l := range tableLines(string(md))[2:] {
+		if !strings.HasPrefix(l, "| NASBOT") {
+			assert.Regexp(t, `^\| [A-Z]+ \| \d+\.\d\d% \(paper`, l)
+		}
+	}
+}
+
 func tableLines(md string) []string {
 	var out []string
 	for _, l := range strings.Split(md, "\n") {

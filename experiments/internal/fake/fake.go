@@ -24,6 +24,10 @@ type Engine struct {
 	Models int
 	// Fail names searchers whose searches fail.
 	Fail map[string]bool
+	// OnSearch, if set, is called at the start of each search with the
+	// number of searches so far, this one included; a test may cancel the
+	// context there to stop the experiment.
+	OnSearch func(n int)
 	// Searches counts the calls of Search, Finals those of Final.
 	Searches, Finals int
 }
@@ -34,6 +38,12 @@ var _ harness.Engine = (*Engine)(nil)
 // into job.Dir, as a real search leaves its journal there.
 func (e *Engine) Search(ctx context.Context, job harness.SearchJob) (*harness.SearchResult, error) {
 	e.Searches++
+	if e.OnSearch != nil {
+		e.OnSearch(e.Searches)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if e.Fail[job.Searcher] {
 		return nil, fmt.Errorf("fake: %s fails by request", job.Searcher)
 	}
