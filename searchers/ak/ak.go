@@ -9,7 +9,12 @@
 // While no model has been observed successfully there is nothing to morph
 // (a pending or failed model has no weights), so the searcher then proposes
 // fresh graphs made of one to three random operations on the initial
-// architecture.
+// architecture. Once the initial architecture is observed, the next few
+// proposals are random single-operation morphs of it (Config.Neighbours):
+// the Gaussian process starts from a handful of neighbouring architectures,
+// as the initial models of section 5.4 do, instead of from one point, where
+// every distant candidate has the full prior deviation and the upper
+// confidence bound sends the search far away.
 package ak
 
 import (
@@ -30,6 +35,11 @@ var _ search.Searcher = (*Searcher)(nil)
 // freshTries bounds the random graphs drawn before the searcher reports
 // exhaustion while no model has been observed successfully.
 const freshTries = 100
+
+// DefaultNeighbours is the default of Config.Neighbours: three children of
+// the initial architecture, so that the first fit of the Gaussian process
+// sees four architectures and a spread of costs.
+const DefaultNeighbours = 3
 
 // Config holds the settings of the searcher. The zero value means every
 // default, except Initial, which is required.
@@ -57,6 +67,12 @@ type Config struct {
 	// a proposal in bytes, at batch 64. Zero means no limit (the search loop
 	// applies its own bound too).
 	MaxMemory int64
+	// Neighbours is the number of random single-operation morphs of the
+	// observed initial architecture proposed, as its children, before
+	// Bayesian optimization starts; they count among all proposals made so
+	// far, the initial one included. Zero means DefaultNeighbours; a
+	// negative value means none.
+	Neighbours int
 	// MaxCandidates, when positive, bounds the candidates evaluated per
 	// proposal. Zero means no bound.
 	MaxCandidates int
@@ -92,6 +108,9 @@ func NewWith(cfg Config) (*Searcher, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Neighbours == 0 {
+		cfg.Neighbours = DefaultNeighbours
+	}
 	opt, err := bayes.NewOptimizer(bayes.Config{
 		Beta: cfg.Beta, Lambda: cfg.Lambda, R: cfg.R, TLow: cfg.TLow, Seed: cfg.Seed,
 		MaxParams: cfg.MaxParams, MaxMemory: cfg.MaxMemory, MaxCandidates: cfg.MaxCandidates,
@@ -114,6 +133,9 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 		return search.Proposal{}, err
 	}
 	rng := h.Rand(s.cfg.Seed)
+	if p, ok := s.neighbour(rng, h); ok {
+		return p, nil
+	}
 	res, err := s.opt.Optimize(ctx, h, rng)
 	switch {
 	case err == nil:
@@ -151,4 +173,34 @@ func (s *Searcher) fresh(rng *rand.Rand, h *search.History) (search.Proposal, er
 	}
 	return search.Proposal{}, fmt.Errorf("ak: %d random morphs of the initial architecture all seen or too large: %w",
 		freshTries, search.ErrExhausted)
+}
+
+// neighbour returns a random single-operation morph of the observed initial
+// architecture, new to h, while fewer than Neighbours+1 proposals have been
+// made. It reports false when that phase is over, the initial architecture
+// has no successful observation, or no new neighbour is found.
+func (s *Searcher) neighbour(rng *rand.Rand, h *search.History) (search.Proposal, bool) {
+	if len(h.Observations)+len(h.Pending) > s.cfg.Neighbours {
+		return search.Proposal{}, false
+	}
+	initial := s.cfg.Initial.Hash()
+	var root *search.Observation
+	for i := range h.Observations {
+		if o := &h.Observations[i]; !o.Failed && o.Hash == initial {
+			root = o
+			break
+		}
+	}
+	if root == nil {
+		return search.Proposal{}, false
+	}
+	opts := morph.Options(root.Graph)
+	for _, k := range rng.Perm(len(opts)) {
+		g := root.Graph.Clone(false)
+		if morph.Apply(g, opts[k], nil) != nil || h.Seen(g.Hash()) || !s.opt.Config().Fits(g) {
+			continue
+		}
+		return search.Proposal{Parent: root.ID, Ops: []morph.Op{opts[k]}}, true
+	}
+	return search.Proposal{}, false
 }

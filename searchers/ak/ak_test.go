@@ -218,3 +218,29 @@ func TestBeatsRandomMorphing(t *testing.T) {
 		evals, seeds, ak, random, wins, time.Since(start).Round(time.Millisecond))
 	assert.Less(t, ak, random)
 }
+
+func TestNeighboursBeforeOptimization(t *testing.T) {
+	initial := graph.Initial(graph.Shape{H: 28, W: 28, C: 1}, 10)
+	for _, n := range []int{-1, 0, 5} {
+		s, err := NewWith(Config{Seed: 3, Initial: initial, Neighbours: n})
+		require.NoError(t, err)
+		h, err := searchtest.Run(context.Background(), s, 9, searchtest.Objective{}.Cost)
+		require.NoError(t, err)
+		want := n
+		if n == 0 {
+			want = DefaultNeighbours
+		}
+		if n < 0 {
+			want = 0
+		}
+		// Models 2 to want+1 are single operations on the initial model;
+		// model want+2 comes from Algorithm 1, which here always jumps more
+		// than one operation away from its parent or morphs another model.
+		for _, o := range h.Observations[1 : want+1] {
+			assert.Equal(t, 1, o.Parent, "neighbours %d, model %d", n, o.ID)
+			assert.Len(t, o.Ops, 1, "neighbours %d, model %d", n, o.ID)
+		}
+		next := h.Observations[want+1]
+		assert.False(t, next.Parent == 1 && len(next.Ops) == 1, "neighbours %d: model %d looks like a neighbour: %v", n, next.ID, next.Ops)
+	}
+}

@@ -24,6 +24,8 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	// The first three after the initial model are its neighbours, one
+	// operation away; Bayesian optimization takes over from the fifth.
 	for _, o := range h.Observations[:4] {
 		fmt.Printf("model %d: parent %d, ops %v, cost %.3f\n", o.ID, o.Parent, o.Ops, o.Cost)
 	}
@@ -31,8 +33,8 @@ func Example() {
 	fmt.Printf("best of 10: model %d, cost %.3f\n", best.ID, best.Cost)
 	// Output:
 	// model 1: parent 0, ops [], cost 0.430
-	// model 2: parent 1, ops [deepen(node 3, kernel 3) deepen(node 3, kernel 3) deepen(node 3, kernel 3) deepen(node 3, kernel 3) deepen(node 3, kernel 3)], cost 0.180
-	// model 3: parent 2, ops [deepen(node 3, kernel 3)], cost 0.190
-	// model 4: parent 2, ops [widen(node 1, units 128) widen(node 28, units 128) widen(node 1, units 256) widen(node 1, units 512)], cost 0.190
-	// best of 10: model 9, cost 0.100
+	// model 2: parent 1, ops [deepen(node 3, kernel 3)], cost 0.340
+	// model 3: parent 1, ops [concat-skip(node 4, to 8)], cost 0.380
+	// model 4: parent 1, ops [concat-skip(node 4, to 12)], cost 0.380
+	// best of 10: model 10, cost 0.204
 }
