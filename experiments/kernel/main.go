@@ -18,6 +18,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -61,6 +62,7 @@ type config struct {
 	from      string
 	dataset   string
 	lambda    float64
+	lambdaSet bool // -lambda given on the command line
 	seed      uint64
 	maxModels int
 }
@@ -72,7 +74,8 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	c.Register(fs, "kernel")
 	fs.StringVar(&c.from, "from", "", "a finished search directory; empty means run an AK search first")
 	ds := fs.String("dataset", "mnist", "data set of the search run without -from: "+strings.Join(datasets.Names(), ", "))
-	fs.Float64Var(&c.lambda, "lambda", 1, "weight of skip connections in the kernel's distance (equation 3)")
+	fs.Float64Var(&c.lambda, "lambda", 1, "weight of skip connections in the kernel's distance (equation 3); "+
+		"by default the search's own when it set one, else 1")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the search run without -from and of the Bourgain embedding")
 	fs.IntVar(&c.maxModels, "max-models", 0, "cap on the models of the search run without -from; 0 means the profile's")
 	if err := fs.Parse(args); err != nil {
@@ -81,6 +84,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	fs.Visit(func(f *flag.Flag) { c.lambdaSet = c.lambdaSet || f.Name == "lambda" })
 	if err := c.Check("kernel", 1); err != nil {
 		return nil, err
 	}
@@ -124,6 +128,8 @@ type Report struct {
 	MSE      float64          `json:"mse"`
 	PaperMSE float64          `json:"paper_mse"`
 	Warnings []string         `json:"warnings,omitempty"`
+	// searchLambda is the lambda the search ran with, 0 when unknown.
+	searchLambda float64
 }
 
 // model is what the figure needs of one model.
@@ -153,6 +159,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if !c.lambdaSet && rep.searchLambda > 0 {
+		rep.Lambda = rep.searchLambda
+	}
 	if len(models) < 2 {
 		return fmt.Errorf("%s has %d successful model(s); the matrices need 2 or more", src, len(models))
 	}
@@ -169,7 +178,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("model %d: %w", m.id, err)
 		}
 	}
-	k, err := kernel.New(archs, kernel.Config{Lambda: c.lambda, Seed: c.seed})
+	k, err := kernel.New(archs, kernel.Config{Lambda: rep.Lambda, Seed: c.seed})
 	if err != nil {
 		return err
 	}
@@ -239,6 +248,7 @@ func readModels(dir string, rep *Report) ([]model, error) {
 	case err == nil:
 		rep.Searcher = o.Searcher
 		rep.Profile = &o.Profile
+		rep.searchLambda = o.Options["lambda"]
 		var ms []model
 		for _, m := range o.Search.Models {
 			if !m.Failed && m.Graph != nil {
@@ -256,6 +266,10 @@ func readModels(dir string, rep *Report) ([]model, error) {
 	rep.Searcher = st.Record().Searcher
 	if p, err := harness.LookupProfile(st.Record().Profile); err == nil {
 		rep.Profile = &p
+	}
+	var opts map[string]float64 // the experiments record searcher options so
+	if json.Unmarshal(st.Record().Settings, &opts) == nil {
+		rep.searchLambda = opts["lambda"]
 	}
 	var ms []model
 	for _, ob := range st.History().Observations {

@@ -131,6 +131,22 @@ func TestFiles(t *testing.T) {
 	rep2 := checkFiles(t, out2)
 	assert.Equal(t, rep.K, rep2.K)
 	assert.Equal(t, rep.MSE, rep2.MSE)
+	assert.Equal(t, 1.0, rep2.Lambda)
+
+	// A search run with its own lambda is read with it, unless -lambda
+	// says otherwise.
+	path := filepath.Join(out, "search", harness.ResultFile)
+	var o harness.Outcome
+	require.NoError(t, harness.ReadJSON(path, &o))
+	o.Options = map[string]float64{"lambda": 10}
+	require.NoError(t, harness.WriteJSON(path, o))
+	out3 := t.TempDir()
+	require.NoError(t, run(context.Background(), []string{"-from", filepath.Join(out, "search"), "-out", out3},
+		&stdout, &stderr))
+	assert.Equal(t, 10.0, checkFiles(t, out3).Lambda)
+	require.NoError(t, run(context.Background(), []string{"-from", filepath.Join(out, "search"), "-lambda", "1",
+		"-out", out3}, &stdout, &stderr))
+	assert.Equal(t, 1.0, checkFiles(t, out3).Lambda)
 }
 
 // TestSmokeReal runs a real AK search, then reads the same directory back
