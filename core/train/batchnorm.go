@@ -19,6 +19,27 @@ import (
 // (bnSumsChunk), their reduction (bnReduceGrads), and the input gradient
 // (bnInputChunk).
 
+// bnApplyChunk runs the affine map of batch norm i on examples lo..lo+m-1,
+// and the ReLU and max pool fused with it.
+func (e *engine[T]) bnApplyChunk(i, lo, m int) {
+	l, ls := &e.g.Layers[i], &e.layers[i]
+	in := e.shapes[l.Inputs[0]]
+	is := in.Size()
+	x := e.act[l.Inputs[0]]
+	if ls.pool {
+		q := ls.poolLayer
+		pl := &e.layers[q]
+		affineReluPool(x, e.act[q+1], pl.argmax, lo, m, in, e.shapes[q+1],
+			pl.kern, pl.stride, ls.scale[:in.C], ls.shift[:in.C])
+		return
+	}
+	y := e.act[i+1]
+	if ls.relu {
+		y = e.act[ls.reluLayer+1]
+	}
+	affine(x[lo*is:(lo+m)*is], y[lo*is:(lo+m)*is], ls.scale[:in.C], ls.shift[:in.C], ls.relu)
+}
+
 // bnStatsChunk adds up Σ(x−k) and Σ(x−k)² per channel over chunk c, the
 // input shifted by the running mean k to keep the variance free of
 // cancellation: each example's sums in T (at most H·W terms), added up in

@@ -127,15 +127,6 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 	}
 	maxChunks := (capacity + chunk - 1) / chunk
 	nodes := g.NumNodes()
-	e.act = make([][]T, nodes)
-	e.grad = make([][]T, nodes)
-	e.reached = make([]bool, nodes)
-	for v := range nodes {
-		e.act[v] = make([]T, capacity*shapes[v].Size())
-		if train && v > 0 {
-			e.grad[v] = make([]T, capacity*shapes[v].Size())
-		}
-	}
 
 	// Lay out parameters and statistics flat.
 	var np, ns int
@@ -249,6 +240,31 @@ func newEngine[T float](g *graph.Graph, capacity, workers int, train bool, gemm 
 				e.layers[i].pool, e.layers[i].poolLayer = true, q
 				e.layers[q].fused = true
 			}
+		}
+	}
+
+	// Activations and gradients of every node but those the fused layers
+	// never store: a fused batch norm's output, and a fused ReLU's output
+	// when the max pool after it is fused too.
+	unused := make([]bool, nodes)
+	for i := range g.Layers {
+		if ls := &e.layers[i]; ls.relu {
+			unused[i+1] = true
+			if ls.pool {
+				unused[ls.reluLayer+1] = true
+			}
+		}
+	}
+	e.act = make([][]T, nodes)
+	e.grad = make([][]T, nodes)
+	e.reached = make([]bool, nodes)
+	for v := range nodes {
+		if unused[v] {
+			continue
+		}
+		e.act[v] = make([]T, capacity*shapes[v].Size())
+		if train && v > 0 {
+			e.grad[v] = make([]T, capacity*shapes[v].Size())
 		}
 	}
 	e.planForward()

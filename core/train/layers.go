@@ -19,6 +19,13 @@ func (e *engine[T]) fwdChunk(i, w, c, n int, training bool) {
 	in, sh := e.shapes[l.Inputs[0]], e.shapes[i+1]
 	is, os := in.Size(), sh.Size()
 	lo, m := span(c, n)
+	if ls.fused {
+		return // the batch norm before ran this layer
+	}
+	if l.Kind == graph.BatchNorm {
+		e.bnApplyChunk(i, lo, m)
+		return
+	}
 	xc, yc := e.act[l.Inputs[0]][lo*is:(lo+m)*is], e.act[i+1][lo*os:(lo+m)*os]
 
 	switch l.Kind {
@@ -38,23 +45,8 @@ func (e *engine[T]) fwdChunk(i, w, c, n int, training bool) {
 			e.gemm(false, false, r1-r0, cout, kkc, 1, col, kkc, ls.w, cout, 1, yc[r0*cout:], cout)
 		}
 
-	case graph.BatchNorm:
-		if ls.pool {
-			q := ls.poolLayer
-			pl := &e.layers[q]
-			affineReluPool(e.act[l.Inputs[0]], e.act[q+1], pl.argmax, lo, m, in, e.shapes[q+1],
-				pl.kern, pl.stride, ls.scale[:in.C], ls.shift[:in.C])
-			return
-		}
-		if ls.relu {
-			yc = e.act[ls.reluLayer+1][lo*os : (lo+m)*os]
-		}
-		affine(xc, yc, ls.scale[:in.C], ls.shift[:in.C], ls.relu)
-
 	case graph.ReLU:
-		if !ls.fused {
-			reluForward(xc, yc)
-		}
+		reluForward(xc, yc)
 
 	case graph.Dropout:
 		if !training || l.Rate == 0 {
@@ -78,9 +70,6 @@ func (e *engine[T]) fwdChunk(i, w, c, n int, training bool) {
 		copy(yc, xc)
 
 	case graph.MaxPool:
-		if ls.fused {
-			return
-		}
 		maxPool(e.act[l.Inputs[0]], e.act[i+1], ls.argmax, lo, m, in, sh, ls.kern, ls.stride)
 
 	case graph.GlobalAvgPool:
