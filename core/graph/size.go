@@ -29,8 +29,10 @@ func paramCount(l *Layer, in Shape) int {
 
 // MemoryBytes estimates the memory, in bytes, that training the network with
 // float32 values at the given batch size needs: the parameters four times
-// (weights, gradients and two optimizer moments), every node's activation
-// and its gradient, and the im2col buffer of the largest convolution. The
+// (weights, gradients and two optimizer moments) plus once per chunk of 8
+// examples (core/train sums partial gradients per chunk), every node's
+// activation and its gradient, and the im2col buffer of the largest
+// convolution. The
 // trainer's allocations are of that order; the search loop uses the figure
 // as a bound (section 4.4) and lowers the bound after a real failure.
 func (g *Graph) MemoryBytes(batch int) (int64, error) {
@@ -52,5 +54,6 @@ func (g *Graph) MemoryBytes(batch int) (int64, error) {
 		acts += int64(s.Size())
 	}
 	b := int64(batch)
-	return 4 * (4*params + 2*acts*b + cols*b), nil
+	chunks := (b + 7) / 8
+	return 4 * ((4+chunks)*params + 2*acts*b + cols*b), nil
 }
