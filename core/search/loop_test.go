@@ -138,7 +138,9 @@ func TestBudgetTime(t *testing.T) {
 	require.NoError(t, err)
 	wall := time.Since(t0)
 	assert.Equal(t, StopTime, res.Stop)
-	assert.Less(t, wall, 600*time.Millisecond, "the deadline must stop the search promptly")
+	// Without the deadline the search would never end; the bound is loose
+	// so that a loaded machine does not fail it.
+	assert.Less(t, wall, 3*time.Second, "the deadline must stop the search promptly")
 	obs := res.History.Observations
 	require.NotEmpty(t, obs)
 	last := obs[len(obs)-1]
@@ -178,7 +180,7 @@ func TestDeadlineCutsSlowProposal(t *testing.T) {
 	t0 := time.Now()
 	res, err := Run(context.Background(), &slowSecond{}, opts)
 	require.NoError(t, err)
-	assert.Less(t, time.Since(t0), time.Second)
+	assert.Less(t, time.Since(t0), 3*time.Second, "the 5 s proposal was not cancelled")
 	assert.Equal(t, StopTime, res.Stop)
 	require.Len(t, res.History.Observations, 1)
 	assert.False(t, res.History.Observations[0].Failed)
@@ -211,7 +213,7 @@ func TestGraceKeepsFinishingModel(t *testing.T) {
 	t0 := time.Now()
 	res, err := Run(context.Background(), &seqSearcher{seed: 4, fresh: 5}, opts)
 	require.NoError(t, err)
-	assert.Less(t, time.Since(t0), time.Second, "the search ends when the model does")
+	assert.Less(t, time.Since(t0), 1500*time.Millisecond, "the search ends when the model does, not with the 2 s grace")
 	assert.Equal(t, StopTime, res.Stop)
 	require.Len(t, res.History.Observations, 1)
 	o := res.History.Observations[0]
