@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,8 @@ import (
 	"github.com/morphnas/morphnas/experiments/internal/fake"
 	"github.com/morphnas/morphnas/experiments/internal/harness"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 func TestFlags(t *testing.T) {
 	cases := []struct {
@@ -93,6 +96,7 @@ func TestTableFiles(t *testing.T) {
 		}
 	}
 	require.Len(t, table, 2+9, "header, rule and nine method rows:\n%s", md)
+	golden(t, "table-fake.md", strings.Join(table, "\n")+"\n")
 	assert.Equal(t, "| Methods | MNIST | CIFAR10 |", table[0])
 	assert.True(t, strings.HasPrefix(table[2], "| RANDOM | "), table[2])
 	assert.True(t, strings.HasPrefix(table[10], "| AK | "), table[10])
@@ -192,6 +196,21 @@ func TestStopResume(t *testing.T) {
 			assert.Regexp(t, `^\| [A-Z]+ \| \d+\.\d\d% \(paper`, l)
 		}
 	}
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+// The fake engine's errors are drawn from fixed seeds, so the table's rows
+// are the same on every run.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create %s", path)
+	assert.Equal(t, string(want), got)
 }
 
 func tableLines(md string) []string {
