@@ -197,3 +197,22 @@ func TestMeta(t *testing.T) {
 	assert.NotEmpty(t, m.Commit)
 	assert.Positive(t, m.CPUs)
 }
+
+func TestTracker(t *testing.T) {
+	var log bytes.Buffer
+	tr := harness.NewTracker(newLogger(&log), 3, time.Minute)
+	p := tr.Start("searcher", "ak")
+	// The first search has its whole budget ahead, and two more follow.
+	assert.Contains(t, log.String(), "search=1 of=3")
+	assert.Contains(t, log.String(), "time_left=3m0s")
+	p.OnModel(harness.Status{Models: 2, Failed: 1, Best: 0.25})
+	assert.Contains(t, log.String(), "models=2 failed=1 best_error=0.25")
+	p.Done()
+	// A search faster than its budget does not shorten the estimate below
+	// the budget of each search left: one skipped, one left.
+	tr.Skip()
+	log.Reset()
+	tr.Start()
+	assert.Contains(t, log.String(), "search=3 of=3")
+	assert.Contains(t, log.String(), "time_left=1m0s")
+}
