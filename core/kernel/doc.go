@@ -38,4 +38,16 @@
 // candidate is embedded with the same anchor subsets, so the kernel between
 // a candidate and the history is the one the Gaussian process was fitted
 // with.
+//
+// Length scale. Theorem 2 and Maehara's result hold for rho up to a change
+// of scale, so the paper's kappa = exp(-rho^2) leaves the scale free. We
+// write kappa = exp(-rho^2 / l^2), Config.Length being l, still positive
+// semidefinite for every l > 0. At l = 1 (DefaultLength, the paper's form
+// with Embedding.Scale) architectures one, two and three edits apart
+// correlate about e^-1, e^-4 and e^-9: a Gaussian process then knows little
+// beyond one or two morphs. Larger l widens that reach (at l = 2 one edit
+// gives e^-0.25, three e^-2.25). Kernel.WithLength changes l without
+// recomputing distances, so a caller such as core/bayes can choose l per
+// fit, e.g. by the Gaussian process's marginal likelihood, and predict with
+// the same Kernel.
 package kernel

@@ -27,8 +27,8 @@ func randomHistory(rng *rand.Rand, max int) []Arch {
 }
 
 // TestKernelPSD checks Theorem 2 on 50 random histories of up to 60
-// architectures, duplicates included: the smallest eigenvalue of the kernel
-// matrix is >= -1e-9. A Gaussian kernel on points of R^k is positive
+// architectures, duplicates included, at length scales from 1/4 to 16: the
+// smallest eigenvalue of the kernel matrix is >= -1e-9. A Gaussian kernel on points of R^k is positive
 // semidefinite in exact arithmetic; 1e-9 leaves room for the rounding of a
 // symmetric eigensolver on a unit-diagonal matrix of this size (about
 // n * 1e-16).
@@ -37,7 +37,7 @@ func TestKernelPSD(t *testing.T) {
 	worst := math.Inf(1)
 	for h := range 50 {
 		archs := randomHistory(rng, 60)
-		k, err := New(archs, Config{Seed: uint64(h)})
+		k, err := New(archs, Config{Seed: uint64(h), Length: []float64{1, 0.25, 4, 16}[h%4]})
 		require.NoError(t, err)
 		m := k.Matrix()
 		n := len(m)
@@ -131,11 +131,63 @@ func TestKernelSinglePointAndDuplicates(t *testing.T) {
 	}
 }
 
+// TestLengthScale checks kappa = exp(-rho^2/l^2) against the kernel at
+// l = 1 raised to the power 1/l^2, Config.Length against WithLength, and
+// Row against Matrix at each scale: a candidate gets the scale of the fit.
+func TestLengthScale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	archs := randomHistory(rng, 30)
+	k1, err := New(archs, Config{Seed: 4})
+	require.NoError(t, err)
+	assert.Equal(t, DefaultLength, k1.Length())
+	m1 := k1.Matrix()
+	cand := MustDescribe(randomGraph(rng))
+	row1 := k1.Row(cand)
+	for _, l := range []float64{0.5, 2, 8} {
+		kl, err := k1.WithLength(l)
+		require.NoError(t, err)
+		assert.Equal(t, l, kl.Length())
+		assert.Equal(t, 1.0, k1.Length(), "WithLength leaves the receiver alone")
+		kn, err := New(archs, Config{Seed: 4, Length: l})
+		require.NoError(t, err)
+		ml := kl.Matrix()
+		assert.Equal(t, ml, kn.Matrix())
+		for i := range ml {
+			for j := range ml {
+				require.InDelta(t, math.Pow(m1[i][j], 1/(l*l)), ml[i][j], 1e-12, "l=%v (%d,%d)", l, i, j)
+			}
+		}
+		for i, a := range archs {
+			row := kl.Row(a)
+			for j := range row {
+				require.InDelta(t, ml[i][j], row[j], 1e-12, "l=%v row %d col %d", l, i, j)
+			}
+		}
+		for j, v := range kl.Row(cand) {
+			require.InDelta(t, math.Pow(row1[j], 1/(l*l)), v, 1e-12, "l=%v candidate col %d", l, j)
+		}
+	}
+	// One edit away from the only point at l = 2: exp(-1/4).
+	k, err := New([]Arch{{Widths: []int{64, 10}}}, Config{Length: 2})
+	require.NoError(t, err)
+	assert.InDelta(t, math.Exp(-0.25), k.Row(Arch{Widths: []int{64, 64, 10}})[0], 1e-12)
+}
+
 func TestKernelErrors(t *testing.T) {
 	_, err := New(nil, Config{})
 	assert.ErrorContains(t, err, "kernel: no architectures")
 	_, err = New([]Arch{{Widths: []int{1}}}, Config{Lambda: -1})
 	assert.ErrorContains(t, err, "kernel: lambda -1")
+	_, err = New([]Arch{{Widths: []int{1}}}, Config{Length: -2})
+	assert.ErrorContains(t, err, "kernel: length scale -2, want finite and > 0")
+	_, err = New([]Arch{{Widths: []int{1}}}, Config{Length: math.Inf(1)})
+	assert.ErrorContains(t, err, "kernel: length scale +Inf")
+	k, err := New([]Arch{{Widths: []int{1}}}, Config{})
+	require.NoError(t, err)
+	for _, l := range []float64{0, -1, math.NaN()} {
+		_, err = k.WithLength(l)
+		assert.ErrorContains(t, err, "kernel: length scale", "l=%v", l)
+	}
 	_, err = Embed([][]float64{{0, 1}, {1}}, 0)
 	assert.ErrorContains(t, err, "kernel: distance row 1 has 1 entries, want 2")
 	_, err = Embed([][]float64{{0, math.NaN()}, {1, 0}}, 0)
