@@ -267,6 +267,9 @@ func TestConfigErrors(t *testing.T) {
 		{bayes.Config{R: 1}, "bayes: config r 1, want in (0, 1)"},
 		{bayes.Config{TLow: 2}, "bayes: config t_low 2, want in (0, 1)"},
 		{bayes.Config{MaxParams: -1}, "bayes: config limits must not be negative"},
+		{bayes.Config{Length: -1}, "bayes: config length -1, want finite and >= 0"},
+		{bayes.Config{Length: math.Inf(1)}, "bayes: config length +Inf"},
+		{bayes.Config{Lengths: []float64{1, 0}}, "bayes: config lengths[1] 0, want finite and > 0"},
 	}
 	for _, tc := range tests {
 		assert.ErrorContains(t, tc.cfg.Check(), tc.want, "%+v", tc.cfg)

@@ -12,6 +12,19 @@
 // observed ancestor of the best candidate and the operations that lead from
 // it.
 //
+// Length scale: the kernel is exp(-rho^2 / l^2) (package kernel). The paper
+// fixes no scale for rho; at l = 1 architectures three edits apart
+// correlate e^-9, so the Gaussian process knows little beyond one or two
+// morphs. By default each Fit chooses l from DefaultLengths (0.5 to 8) by
+// the Gaussian process's log marginal likelihood on the observed costs, the
+// usual type-II maximum likelihood choice of a kernel hyperparameter, and
+// Optimize predicts every candidate with that kernel; Config.Length fixes l
+// instead (1 for the paper's form). On the synthetic objective of package
+// searchtest the choice is about 2; on costs that are pure noise it falls to
+// the smallest values of the grid. At n = 200 the nine fits take the update
+// step from about 10 ms to about 22 ms, small beside a proposal's
+// generation (about 0.1 s).
+//
 // Candidates are bare architectures: Optimize clones graphs without weights
 // and applies operations to the architecture only. A candidate whose
 // architecture was observed (failed trials included), is pending, or was

@@ -35,6 +35,9 @@ type Result struct {
 	// Fitted is the number of observations the Gaussian process used, and
 	// Excluded those left out (failed trials).
 	Fitted, Excluded int
+	// Length is the kernel's length scale, Config.Length or the one the fit
+	// chose (Surrogate.Length).
+	Length float64
 }
 
 // Optimize runs Algorithm 1 on h with an Optimizer used once: see
@@ -121,7 +124,7 @@ func (o *Optimizer) Optimize(ctx context.Context, h *search.History, rng *rand.R
 	q.init()
 
 	// Lines 7 to 18: anneal.
-	res := Result{Fitted: sur.N(), Excluded: sur.Excluded()}
+	res := Result{Fitted: sur.N(), Excluded: sur.Excluded(), Length: sur.Length()}
 	var best, fMin *node
 	bestAlpha := math.Inf(1)
 	var bestMean, bestStd, minMean, minStd float64
@@ -177,7 +180,7 @@ func (o *Optimizer) Optimize(ctx context.Context, h *search.History, rng *rand.R
 	res.Parent, res.Ops, res.Graph, res.Hash = pick.parent, pick.path(), g, pick.hash
 	res.Alpha, res.Mean, res.Std = pick.key, mu, sd
 	cfg.Logger.Debug("bayes: acquisition optimised",
-		"fitted", res.Fitted, "excluded", res.Excluded, "expanded", res.Expanded,
+		"fitted", res.Fitted, "excluded", res.Excluded, "length", res.Length, "expanded", res.Expanded,
 		"evaluated", res.Evaluated, "alpha", res.Alpha, "improved", res.Improved,
 		"parent", res.Parent, "ops", len(res.Ops), "elapsed", time.Since(start))
 	return res, nil

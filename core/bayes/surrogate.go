@@ -1,6 +1,7 @@
 package bayes
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -12,21 +13,37 @@ import (
 
 // Surrogate is the Gaussian process of the update step, fitted to the
 // costs of a history's successful observations over the edit-distance
-// kernel. It is immutable after Fit and safe for concurrent use.
+// kernel. Predictions use the kernel of the fit, its length scale included.
+// It is immutable after Fit and safe for concurrent use.
 type Surrogate struct {
 	beta     float64
 	kern     *kernel.Kernel
 	model    *gp.Model
 	ids      []int
 	excluded int
+	tried    []LengthFit
+}
+
+// LengthFit is one length scale a fit tried and the log marginal likelihood
+// of its Gaussian process (gp.Model.LogMarginalLikelihood); NaN when the
+// kernel matrix could not be factorised at that scale.
+type LengthFit struct {
+	Length, LogML float64
 }
 
 // Fit fits a Surrogate to obs. Every successful observation is used,
 // repeated architectures included; an observation is left out, and counted
 // by Excluded, when it failed (its cost means nothing), its cost is not
 // finite, or it has no graph. Fit returns ErrNoObservations when none is
-// left, and wraps the kernel's and the Gaussian process's errors. Cost: n^2/2
-// distances, the embedding, and an O(n^3) factorisation.
+// left, and wraps the kernel's and the Gaussian process's errors.
+//
+// The length scale is cfg.Length when set. Otherwise Fit fits one Gaussian
+// process per value of cfg.Lengths and keeps the one of highest log
+// marginal likelihood; ties go to the earlier value, except that a tie with
+// kernel.DefaultLength keeps it. The choice depends only on the
+// observations and cfg, so it is deterministic. Cost: n^2/2 distances, the
+// embedding, and one O(n^2) kernel matrix and one O(n^3/3) factorisation
+// per length tried.
 func Fit(obs []search.Observation, cfg Config) (*Surrogate, error) {
 	cfg, err := cfg.resolve()
 	if err != nil {
@@ -52,16 +69,57 @@ func Fit(obs []search.Observation, cfg Config) (*Surrogate, error) {
 	if len(archs) == 0 {
 		return nil, fmt.Errorf("%w (%d observations, all failed or without a cost)", ErrNoObservations, len(obs))
 	}
-	s.kern, err = kernel.New(archs, kernel.Config{Lambda: cfg.Lambda, Seed: cfg.Seed})
+	kern, err := kernel.New(archs, kernel.Config{Lambda: cfg.Lambda, Seed: cfg.Seed, Length: cfg.Length})
 	if err != nil {
 		return nil, fmt.Errorf("bayes: %w", err)
 	}
-	s.model, err = gp.Fit(s.kern.Matrix(), costs, gp.Config{Noise: cfg.Noise, Logger: cfg.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("bayes: %w", err)
+	gcfg := gp.Config{Noise: cfg.Noise, Logger: cfg.Logger}
+	if cfg.Length > 0 {
+		s.kern = kern
+		s.model, err = gp.Fit(kern.Matrix(), costs, gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("bayes: %w", err)
+		}
+		s.tried = []LengthFit{{cfg.Length, s.model.LogMarginalLikelihood()}}
+		return s, nil
 	}
+
+	// Choose the length scale by the log marginal likelihood.
+	var firstErr error
+	for _, l := range cfg.Lengths {
+		kl, err := kern.WithLength(l)
+		if err != nil {
+			return nil, fmt.Errorf("bayes: %w", err)
+		}
+		m, err := gp.Fit(kl.Matrix(), costs, gcfg)
+		if err != nil {
+			firstErr = cmp.Or(firstErr, err)
+			s.tried = append(s.tried, LengthFit{l, math.NaN()})
+			continue
+		}
+		ml := m.LogMarginalLikelihood()
+		s.tried = append(s.tried, LengthFit{l, ml})
+		if s.model == nil || ml > s.model.LogMarginalLikelihood() ||
+			(ml == s.model.LogMarginalLikelihood() && l == kernel.DefaultLength) {
+			s.kern, s.model = kl, m
+		}
+	}
+	if s.model == nil {
+		return nil, fmt.Errorf("bayes: no length scale of %v could be fitted: %w", cfg.Lengths, firstErr)
+	}
+	cfg.Logger.Debug("bayes: length scale chosen", "n", len(costs), "length", s.kern.Length(),
+		"log_ml", s.model.LogMarginalLikelihood())
 	return s, nil
 }
+
+// Length returns the kernel's length scale l, fixed by Config.Length or
+// chosen by the fit.
+func (s *Surrogate) Length() float64 { return s.kern.Length() }
+
+// Tried returns the length scales the fit tried, in order, with their log
+// marginal likelihoods: one entry when Config.Length fixed the scale. The
+// slice is shared; do not change it.
+func (s *Surrogate) Tried() []LengthFit { return s.tried }
 
 // N returns the number of observations the Gaussian process was fitted to.
 func (s *Surrogate) N() int { return s.model.N() }
