@@ -8,6 +8,14 @@
 //	go run ./experiments/kernel -from results/table1-quick/mnist/ak/seed-1
 //	go run ./experiments/kernel                  # runs a quick AK search on MNIST first
 //
+// The kernel's length scale l (kappa = exp(-rho^2 / l^2), see core/kernel)
+// is the one the search used: -length when given; else the search's own when
+// it recorded one; else the one core/bayes chooses for the whole history by
+// the Gaussian process's log marginal likelihood, as an AK search's last
+// proposal would (the searchers' default). -length 1 gives the paper's form.
+// The record holds the scale, where it came from, and the likelihood of
+// each scale tried.
+//
 // -from takes a finished search directory: one written by the experiments
 // (holding result.json) or any core/search directory (holding run.json and
 // its journal). Without -from it runs one AK search at the profile's scale
@@ -33,6 +41,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/morphnas/morphnas/core/bayes"
 	"github.com/morphnas/morphnas/core/graph"
 	"github.com/morphnas/morphnas/core/kernel"
 	"github.com/morphnas/morphnas/core/search"
@@ -63,6 +72,7 @@ type config struct {
 	dataset   string
 	lambda    float64
 	lambdaSet bool // -lambda given on the command line
+	length    float64
 	seed      uint64
 	maxModels int
 }
@@ -76,6 +86,8 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	ds := fs.String("dataset", "mnist", "data set of the search run without -from: "+strings.Join(datasets.Names(), ", "))
 	fs.Float64Var(&c.lambda, "lambda", 1, "weight of skip connections in the kernel's distance (equation 3); "+
 		"by default the search's own when it set one, else 1")
+	fs.Float64Var(&c.length, "length", 0, "length scale l of the kernel exp(-rho^2/l^2); 0 means the search's own "+
+		"when it recorded one, else the one of highest marginal likelihood on the history (core/bayes)")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the search run without -from and of the Bourgain embedding")
 	fs.IntVar(&c.maxModels, "max-models", 0, "cap on the models of the search run without -from; 0 means the profile's")
 	if err := fs.Parse(args); err != nil {
@@ -99,6 +111,9 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	if !(c.lambda >= 0) || math.IsInf(c.lambda, 0) {
 		return nil, fmt.Errorf("-lambda: %v, want finite and >= 0", c.lambda)
 	}
+	if !(c.length >= 0) || math.IsInf(c.length, 0) {
+		return nil, fmt.Errorf("-length: %v, want finite and >= 0", c.length)
+	}
 	if c.maxModels < 0 {
 		return nil, fmt.Errorf("-max-models: %d is negative", c.maxModels)
 	}
@@ -118,18 +133,34 @@ type Report struct {
 	Source   string           `json:"source"`
 	Searcher string           `json:"searcher"`
 	Lambda   float64          `json:"lambda"`
-	Seed     uint64           `json:"seed"`
-	IDs      []int            `json:"ids"`
-	Costs    []float64        `json:"costs"`
-	K        [][]float64      `json:"k"`
-	P        [][]float64      `json:"p"`
-	KNorm    [][]float64      `json:"k_norm"`
-	PNorm    [][]float64      `json:"p_norm"`
-	MSE      float64          `json:"mse"`
-	PaperMSE float64          `json:"paper_mse"`
-	Warnings []string         `json:"warnings,omitempty"`
-	// searchLambda is the lambda the search ran with, 0 when unknown.
-	searchLambda float64
+	// Length is the kernel's length scale l, LengthFrom where it came from:
+	// "flag" (-length), "search" (the search's recorded setting) or
+	// "likelihood" (chosen on this history by core/bayes), and Lengths the
+	// scales tried with their log marginal likelihoods (absent for "flag"
+	// and "search").
+	Length     float64     `json:"length"`
+	LengthFrom string      `json:"length_from"`
+	Lengths    []lengthTry `json:"lengths,omitempty"`
+	Seed       uint64      `json:"seed"`
+	IDs        []int       `json:"ids"`
+	Costs      []float64   `json:"costs"`
+	K          [][]float64 `json:"k"`
+	P          [][]float64 `json:"p"`
+	KNorm      [][]float64 `json:"k_norm"`
+	PNorm      [][]float64 `json:"p_norm"`
+	MSE        float64     `json:"mse"`
+	PaperMSE   float64     `json:"paper_mse"`
+	Warnings   []string    `json:"warnings,omitempty"`
+	// searchLambda and searchLength are the lambda and the length scale
+	// the search ran with, 0 when unknown.
+	searchLambda, searchLength float64
+}
+
+// lengthTry is a length scale and the log marginal likelihood of the
+// Gaussian process fitted with it.
+type lengthTry struct {
+	Length float64 `json:"length"`
+	LogML  float64 `json:"log_ml"`
 }
 
 // model is what the figure needs of one model.
@@ -178,7 +209,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("model %d: %w", m.id, err)
 		}
 	}
-	k, err := kernel.New(archs, kernel.Config{Lambda: rep.Lambda, Seed: c.seed})
+	k, err := scaled(c, models, archs, rep)
 	if err != nil {
 		return err
 	}
@@ -197,13 +228,48 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := write(c.Out, rep); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\n%d models of %s\nmean squared difference of normalised K and P: %.4f (paper: %.3f on CIFAR10)\n",
-		len(models), src, rep.MSE, paperMSE)
+	fmt.Fprintf(stdout, "\n%d models of %s\nkernel length scale %.3g (%s)\nmean squared difference of normalised K and P: %.4f (paper: %.3f on CIFAR10)\n",
+		len(models), src, rep.Length, rep.LengthFrom, rep.MSE, paperMSE)
 	for _, w := range rep.Warnings {
 		fmt.Fprintln(stdout, "warning:", w)
 	}
 	fmt.Fprintf(stdout, "written: %s\n", strings.Join(outputs(c.Out), ", "))
 	return nil
+}
+
+// scaled returns the kernel of the models at the length scale the search
+// used, and records the scale and its origin in rep.
+func scaled(c *config, models []model, archs []kernel.Arch, rep *Report) (*kernel.Kernel, error) {
+	switch {
+	case c.length > 0:
+		rep.Length, rep.LengthFrom = c.length, "flag"
+	case rep.searchLength > 0:
+		rep.Length, rep.LengthFrom = rep.searchLength, "search"
+	}
+	if rep.Length > 0 {
+		return kernel.New(archs, kernel.Config{Lambda: rep.Lambda, Seed: c.seed, Length: rep.Length})
+	}
+	obs := make([]search.Observation, len(models))
+	for i, m := range models {
+		obs[i] = search.Observation{ID: m.id, Cost: m.cost, Graph: m.graph}
+	}
+	s, err := bayes.Fit(obs, bayes.Config{Lambda: rep.Lambda, Seed: c.seed})
+	if err != nil {
+		return nil, err
+	}
+	rep.Length, rep.LengthFrom = s.Length(), "likelihood"
+	if grid := bayes.DefaultLengths(); s.Length() == grid[0] || s.Length() == grid[len(grid)-1] {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("length scale %g chosen at the edge of the grid %.3g to %.3g",
+			s.Length(), grid[0], grid[len(grid)-1]))
+	}
+	for _, t := range s.Tried() {
+		if math.IsNaN(t.LogML) {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("length scale %g: the Gaussian process could not be fitted", t.Length))
+			continue
+		}
+		rep.Lengths = append(rep.Lengths, lengthTry{t.Length, t.LogML})
+	}
+	return s.Kernel(), nil
 }
 
 // search1 runs one AK search at the profile's scale in out/search and
@@ -248,7 +314,7 @@ func readModels(dir string, rep *Report) ([]model, error) {
 	case err == nil:
 		rep.Searcher = o.Searcher
 		rep.Profile = &o.Profile
-		rep.searchLambda = o.Options["lambda"]
+		rep.searchLambda, rep.searchLength = o.Options["lambda"], o.Options["length"]
 		var ms []model
 		for _, m := range o.Search.Models {
 			if !m.Failed && m.Graph != nil {
@@ -269,7 +335,7 @@ func readModels(dir string, rep *Report) ([]model, error) {
 	}
 	var opts map[string]float64 // the experiments record searcher options so
 	if json.Unmarshal(st.Record().Settings, &opts) == nil {
-		rep.searchLambda = opts["lambda"]
+		rep.searchLambda, rep.searchLength = opts["lambda"], opts["length"]
 	}
 	var ms []model
 	for _, ob := range st.History().Observations {
@@ -342,7 +408,7 @@ func outputs(dir string) []string {
 func write(dir string, rep *Report) error {
 	files := outputs(dir)
 	n := len(rep.IDs)
-	hm, err := plots.HeatMaps(fmt.Sprintf("(a) kernel matrix K, λ = %g", rep.Lambda), rep.KNorm,
+	hm, err := plots.HeatMaps(fmt.Sprintf("(a) kernel matrix K, λ = %g, l = %.3g", rep.Lambda, rep.Length), rep.KNorm,
 		"(b) performance matrix P", rep.PNorm)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"image"
 	_ "image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/morphnas/morphnas/core/bayes"
 	"github.com/morphnas/morphnas/datasets"
 	"github.com/morphnas/morphnas/experiments/internal/fake"
 	"github.com/morphnas/morphnas/experiments/internal/harness"
@@ -28,6 +30,8 @@ func TestFlags(t *testing.T) {
 	}{
 		{[]string{"-from", filepath.Join(t.TempDir(), "none")}, "-from"},
 		{[]string{"-lambda", "-1"}, "-lambda"},
+		{[]string{"-length", "-1"}, "-length"},
+		{[]string{"-length", "NaN"}, "-length"},
 		{[]string{"-max-models", "-1"}, "-max-models"},
 		{[]string{"-dataset", "svhn"}, "-dataset"},
 		{[]string{"-profile", "x"}, "-profile"},
@@ -147,6 +151,39 @@ func TestFiles(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"-from", filepath.Join(out, "search"), "-lambda", "1",
 		"-out", out3}, &stdout, &stderr))
 	assert.Equal(t, 1.0, checkFiles(t, out3).Lambda)
+
+	// The length scale: chosen by likelihood when the search recorded none,
+	// the search's own when it did, -length above both.
+	assert.Equal(t, "likelihood", rep2.LengthFrom)
+	require.Len(t, rep2.Lengths, len(bayes.DefaultLengths()))
+	best := rep2.Lengths[0]
+	for _, l := range rep2.Lengths {
+		if l.LogML > best.LogML {
+			best = l
+		}
+	}
+	assert.Equal(t, best.Length, rep2.Length, "the scale of highest likelihood")
+	o.Options = map[string]float64{"length": 3}
+	require.NoError(t, harness.WriteJSON(path, o))
+	require.NoError(t, run(context.Background(), []string{"-from", filepath.Join(out, "search"), "-out", out3},
+		&stdout, &stderr))
+	rep3 := checkFiles(t, out3)
+	assert.Equal(t, 3.0, rep3.Length)
+	assert.Equal(t, "search", rep3.LengthFrom)
+	assert.Empty(t, rep3.Lengths)
+	for _, l := range []float64{1, 2} {
+		require.NoError(t, run(context.Background(), []string{"-from", filepath.Join(out, "search"), "-length",
+			strconv.FormatFloat(l, 'g', -1, 64), "-out", out3}, &stdout, &stderr))
+		repL := checkFiles(t, out3)
+		assert.Equal(t, l, repL.Length)
+		assert.Equal(t, "flag", repL.LengthFrom)
+		// exp(-rho^2/l^2) is the l = 3 kernel to the power 9/l^2.
+		for i := range repL.K {
+			for j := range repL.K {
+				assert.InDelta(t, math.Pow(rep3.K[i][j], 9/(l*l)), repL.K[i][j], 1e-12)
+			}
+		}
+	}
 }
 
 // TestSmokeReal runs a real AK search, then reads the same directory back

@@ -54,6 +54,11 @@ type Config struct {
 	Beta float64
 	// Lambda weighs skip connections in the kernel's distance. Zero means 1.
 	Lambda float64
+	// Length, when positive, fixes the kernel's length scale l of
+	// exp(-rho^2 / l^2) (1 is the paper's form). Zero means the optimizer
+	// chooses l at each proposal by the Gaussian process's marginal
+	// likelihood (bayes.Config.Length).
+	Length float64
 	// R is the temperature decrease rate of Algorithm 1. Zero means
 	// bayes.DefaultR (0.6).
 	R float64
@@ -112,7 +117,7 @@ func NewWith(cfg Config) (*Searcher, error) {
 		cfg.Neighbours = DefaultNeighbours
 	}
 	opt, err := bayes.NewOptimizer(bayes.Config{
-		Beta: cfg.Beta, Lambda: cfg.Lambda, R: cfg.R, TLow: cfg.TLow, Seed: cfg.Seed,
+		Beta: cfg.Beta, Lambda: cfg.Lambda, Length: cfg.Length, R: cfg.R, TLow: cfg.TLow, Seed: cfg.Seed,
 		MaxParams: cfg.MaxParams, MaxMemory: cfg.MaxMemory, MaxCandidates: cfg.MaxCandidates,
 		Logger: cfg.Logger,
 	})
