@@ -17,11 +17,13 @@
 // correlate e^-9, so the Gaussian process knows little beyond one or two
 // morphs. By default each Fit chooses l from DefaultLengths (0.5 to 8) by
 // the Gaussian process's log marginal likelihood on the observed costs, the
-// usual type-II maximum likelihood choice of a kernel hyperparameter, and
+// usual type-II maximum likelihood choice of a kernel hyperparameter,
+// keeping l = 1 unless another value beats it by LengthMargin, and
 // Optimize predicts every candidate with that kernel; Config.Length fixes l
 // instead (1 for the paper's form). On the synthetic objective of package
 // searchtest the choice is about 2; on costs that are pure noise it falls to
-// the smallest values of the grid. At n = 200 the nine fits take the update
+// the smallest values of the grid. Over 20 seeds of 30 evaluations on that
+// objective, AK's mean best cost went from 0.118 at l = 1 to 0.104. At n = 200 the nine fits take the update
 // step from about 10 ms to about 22 ms, small beside a proposal's
 // generation (about 0.1 s).
 //

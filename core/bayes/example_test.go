@@ -35,8 +35,8 @@ func Example() {
 	fmt.Printf("true cost %.3f\n", searchtest.Objective{}.Cost(res.Graph))
 	// Output:
 	// best observed: model 6, cost 0.260
-	// kernel length scale 1.414 (chosen by marginal likelihood)
-	// morph model 6 with [concat-skip(node 3, to 8)]
-	// predicted cost 0.324 +- 0.049, alpha 0.202
-	// true cost 0.250
+	// kernel length scale 1.000 (chosen by marginal likelihood)
+	// morph model 6 with [widen(node 1, units 128) widen(node 1, units 256)]
+	// predicted cost 0.308 +- 0.045, alpha 0.196
+	// true cost 0.260
 }

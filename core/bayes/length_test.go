@@ -33,15 +33,24 @@ func refit(t *testing.T, obs []search.Observation, l float64) (*kernel.Kernel, *
 
 // TestLengthChosenByLikelihood checks the choice against a brute force: the
 // log marginal likelihood of each grid value, refitted by hand, and the
-// chosen one their maximum. Predictions use the chosen scale.
+// chosen one their maximum, or 1 when that is within LengthMargin of it.
+// Histories costed by the synthetic objective and by noise both occur.
+// Predictions use the chosen scale.
 func TestLengthChosenByLikelihood(t *testing.T) {
-	for seed := range uint64(4) {
+	r := rand.New(rand.NewPCG(1, 2))
+	kept := 0
+	for seed := range uint64(8) {
 		h := walk(t, 10+seed, 25)
+		if seed%2 == 1 {
+			for i := range h.Observations {
+				h.Observations[i].Cost = r.Float64()
+			}
+		}
 		s, err := bayes.Fit(h.Observations, bayes.Config{})
 		require.NoError(t, err)
 		grid := bayes.DefaultLengths()
 		require.Len(t, s.Tried(), len(grid))
-		best, bestL := math.Inf(-1), 0.0
+		best, bestL, at1 := math.Inf(-1), 0.0, math.NaN()
 		for i, tr := range s.Tried() {
 			assert.Equal(t, grid[i], tr.Length)
 			_, m := refit(t, h.Observations, tr.Length)
@@ -49,6 +58,13 @@ func TestLengthChosenByLikelihood(t *testing.T) {
 			if tr.LogML > best {
 				best, bestL = tr.LogML, tr.Length
 			}
+			if tr.Length == 1 {
+				at1 = tr.LogML
+			}
+		}
+		if bestL != 1 && at1 >= best-bayes.LengthMargin {
+			best, bestL = at1, 1
+			kept++
 		}
 		assert.Equal(t, bestL, s.Length(), "seed %d", seed)
 		assert.Equal(t, bestL, s.Kernel().Length())
@@ -62,6 +78,8 @@ func TestLengthChosenByLikelihood(t *testing.T) {
 		assert.InDelta(t, wantMu, mu, 1e-12)
 		assert.InDelta(t, wantSd, sd, 1e-12)
 	}
+	t.Logf("l = 1 kept within the margin on %d of 8 histories", kept)
+	assert.Positive(t, kept, "the margin rule was exercised")
 }
 
 // TestLengthFollowsStructure checks that the likelihood reads the data: on

@@ -39,8 +39,9 @@ type LengthFit struct {
 //
 // The length scale is cfg.Length when set. Otherwise Fit fits one Gaussian
 // process per value of cfg.Lengths and keeps the one of highest log
-// marginal likelihood; ties go to the earlier value, except that a tie with
-// kernel.DefaultLength keeps it. The choice depends only on the
+// marginal likelihood (ties go to the earlier value), unless the grid holds
+// kernel.DefaultLength (1, the paper's form) and its log likelihood is
+// within LengthMargin of the highest: then it keeps 1. The choice depends only on the
 // observations and cfg, so it is deterministic. Cost: n^2/2 distances, the
 // embedding, and one O(n^2) kernel matrix and one O(n^3/3) factorisation
 // per length tried.
@@ -92,6 +93,7 @@ func Fit(obs []search.Observation, cfg Config) (*Surrogate, error) {
 	// tell scatter from structure; it changes the fit's interpolation too,
 	// so it needs its own measurement on the synthetic objective.
 	var firstErr error
+	var def *Surrogate // the fit at kernel.DefaultLength, when tried
 	for _, l := range cfg.Lengths {
 		kl, err := kern.WithLength(l)
 		if err != nil {
@@ -105,13 +107,18 @@ func Fit(obs []search.Observation, cfg Config) (*Surrogate, error) {
 		}
 		ml := m.LogMarginalLikelihood()
 		s.tried = append(s.tried, LengthFit{l, ml})
-		if s.model == nil || ml > s.model.LogMarginalLikelihood() ||
-			(ml == s.model.LogMarginalLikelihood() && l == kernel.DefaultLength) {
+		if l == kernel.DefaultLength {
+			def = &Surrogate{kern: kl, model: m}
+		}
+		if s.model == nil || ml > s.model.LogMarginalLikelihood() {
 			s.kern, s.model = kl, m
 		}
 	}
 	if s.model == nil {
 		return nil, fmt.Errorf("bayes: no length scale of %v could be fitted: %w", cfg.Lengths, firstErr)
+	}
+	if def != nil && def.model.LogMarginalLikelihood() >= s.model.LogMarginalLikelihood()-LengthMargin {
+		s.kern, s.model = def.kern, def.model
 	}
 	cfg.Logger.Debug("bayes: length scale chosen", "n", len(costs), "length", s.kern.Length(),
 		"log_ml", s.model.LogMarginalLikelihood())
