@@ -88,8 +88,9 @@ func Fit(obs []search.Observation, cfg Config) (*Surrogate, error) {
 	// Choose the length scale by the log marginal likelihood.
 	// TODO: the noise stays at cfg.Noise (1e-6 by default) while l is
 	// chosen, so costs that scatter from training noise can only be
-	// explained by a short scale: on the quick-profile searches the choice
-	// falls to 0.5 to 0.7. Choosing the noise with l (a joint grid) would
+	// explained by a short scale: on the quick-profile BFS and BO histories
+	// (9 to 24 models, repeated architectures with different costs among
+	// them) the choice falls to 0.5 to 0.7. Choosing the noise with l (a joint grid) would
 	// tell scatter from structure; it changes the fit's interpolation too,
 	// so it needs its own measurement on the synthetic objective.
 	var firstErr error
