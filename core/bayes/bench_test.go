@@ -44,6 +44,18 @@ func BenchmarkFit(b *testing.B) {
 	}
 }
 
+// BenchmarkFitFixedLength is BenchmarkFit at n = 200 with the length scale
+// fixed at 1 (one Gaussian process fit instead of one per value of
+// DefaultLengths): the difference is the cost of choosing the scale.
+func BenchmarkFitFixedLength(b *testing.B) {
+	h := benchHistory(b, 200)
+	for b.Loop() {
+		if _, err := bayes.Fit(h.Observations, bayes.Config{Length: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkKernelAndGP splits the update step in its parts at n
 // observations: kernel.New (distances and embedding) with the kernel
 // matrix, and gp.Fit on that matrix.
