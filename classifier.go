@@ -2,9 +2,12 @@ package morphnas
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"time"
 
@@ -155,9 +158,13 @@ func (c *ImageClassifier) Fit(ctx context.Context, x Images, labels []string) er
 		Budget:  search.Budget{Time: c.opts.Time, Models: c.opts.MaxModels, Epochs: c.opts.MaxEpochs},
 		Workers: c.opts.Workers,
 		Seed:    c.opts.Seed,
-		Record:  search.Record{Searcher: c.opts.Searcher, Dataset: "user"},
+		Record:  search.Record{Searcher: c.opts.Searcher, Dataset: fingerprint(x, labels)},
 		Logger:  c.opts.Logger,
 	})
+	if errors.Is(err, search.ErrMismatch) {
+		return fmt.Errorf("morphnas: fit: %s holds a search of other data or settings; "+
+			"use another Dir, or the same data and searcher to resume: %w", c.opts.Dir, err)
+	}
 	if err != nil && !errors.Is(err, search.ErrBudget) {
 		return fmt.Errorf("morphnas: fit: %w", err)
 	}
@@ -213,4 +220,22 @@ func (c *ImageClassifier) Export(path string) error {
 		return errors.New("morphnas: export: no model: call Fit first")
 	}
 	return c.model.Save(path)
+}
+
+// fingerprint names the data a search trains on: the image shape, the
+// count, the classes and a SHA-256 of the pixels and labels. The search
+// directory records it, so that Fit refuses to resume a search of other
+// data.
+func fingerprint(x Images, labels []string) string {
+	h := sha256.New()
+	var buf [4]byte
+	for _, v := range x.Pixels {
+		binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
+		h.Write(buf[:])
+	}
+	for _, l := range labels {
+		h.Write([]byte(l))
+		h.Write([]byte{0})
+	}
+	return fmt.Sprintf("images %dx%dx%d, %d of them, sha256 %x", x.H, x.W, x.C, x.N, h.Sum(nil)[:8])
 }

@@ -3,15 +3,19 @@ package morphnas
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/morphnas/morphnas/core/search"
 )
 
 // stripes makes n 8x8 one-channel images of three easy classes: a bright
@@ -128,6 +132,11 @@ func TestFitPredictExportResume(t *testing.T) {
 
 	loaded, err := Load(modelPath)
 	require.NoError(t, err)
+	nan := test
+	nan.Pixels = slices.Clone(test.Pixels)
+	nan.Pixels[70] = float32(math.NaN())
+	_, err = loaded.Predict(nan)
+	assert.ErrorContains(t, err, "pixel value 70 (image 1) is NaN")
 	assert.False(t, loaded.Retrained)
 	assert.Equal(t, clf.Result.Best.ID, loaded.ModelID)
 	assert.Equal(t, []string{"column", "diagonal", "row"}, loaded.Labels)
@@ -148,6 +157,18 @@ func TestFitPredictExportResume(t *testing.T) {
 	require.NoError(t, more.Fit(context.Background(), x, labels))
 	assert.Equal(t, 1, more.Result.Trained)
 	assert.True(t, more.Model().Retrained)
+
+	// Other data on the same directory is refused, not served the old
+	// model: other pixels, and the same pixels with other labels.
+	other, otherLabels := stripes(300, 2)
+	clf, err = NewImageClassifier(opts)
+	require.NoError(t, err)
+	err = clf.Fit(context.Background(), other, otherLabels)
+	require.ErrorIs(t, err, search.ErrMismatch)
+	assert.ErrorContains(t, err, "holds a search of other data")
+	renamed := slices.Clone(labels)
+	renamed[0] = "other"
+	assert.ErrorIs(t, clf.Fit(context.Background(), x, renamed), search.ErrMismatch)
 }
 
 func TestOptionsAndInputErrors(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -107,6 +108,13 @@ func Load(path string) (*Model, error) {
 	if len(f.Labels) != g.Classes {
 		return nil, fmt.Errorf("morphnas: load %s: %d labels for %d classes", path, len(f.Labels), g.Classes)
 	}
+	seen := make(map[string]bool, len(f.Labels))
+	for _, l := range f.Labels {
+		if seen[l] {
+			return nil, fmt.Errorf("morphnas: load %s: label %q appears twice", path, l)
+		}
+		seen[l] = true
+	}
 	if err := f.Norm.Validate(); err != nil || len(f.Norm.Mean) != g.Input.C {
 		return nil, fmt.Errorf("morphnas: load %s: bad normalisation for %d channels: %v", path, g.Input.C, err)
 	}
@@ -121,6 +129,11 @@ func (m *Model) Probabilities(x Images) ([]float32, error) {
 	}
 	if in := m.Graph.Input; x.H != in.H || x.W != in.W || x.C != in.C {
 		return nil, fmt.Errorf("morphnas: predict: images are %dx%dx%d, the model takes %v", x.H, x.W, x.C, in)
+	}
+	for i, v := range x.Pixels {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("morphnas: predict: pixel value %d (image %d) is %v", i, i/(x.H*x.W*x.C), v)
+		}
 	}
 	pix := append([]float32(nil), x.Pixels...)
 	m.Norm.Apply(pix, x.C)
