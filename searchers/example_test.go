@@ -2,6 +2,7 @@ package searchers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/morphnas/morphnas/core/graph"
@@ -36,9 +37,9 @@ func ExampleNew() {
 	fmt.Println("parent:", p.Parent, "conv layers:", convs)
 
 	_, err = searchers.New("nasbot", search.Config{Initial: initial})
-	fmt.Println(err)
+	fmt.Println("nasbot is registered:", !errors.Is(err, searchers.ErrUnknown))
 	// Output:
 	// conv of 16 filters
 	// parent: 0 conv layers: 1
-	// searchers: unknown searcher "nasbot", want one of ak, bfs, bo, grid, random, seas, smac, spmt
+	// nasbot is registered: false
 }
