@@ -56,6 +56,10 @@ type CorruptError struct {
 	Kind error
 	// Detail says what was found and what was expected.
 	Detail string
+	// Holds names the file of another data set that the content matches,
+	// when a checksum mismatch is explained by one (MNIST and
+	// Fashion-MNIST share file names); "" otherwise.
+	Holds string
 }
 
 // Error implements error.

@@ -60,7 +60,8 @@ func Load(name string, opts Options) (train, test *Set, err error) {
 // (errors.Is [ErrNotFound]) when the files are nowhere and could not be
 // downloaded; a [*CorruptError] (errors.Is [ErrCorrupt] and its kind) when
 // the first place holding every file holds wrong data, in which case no
-// other place is tried.
+// other place is tried; files in Options.Dir that hold another data set
+// (MNIST and Fashion-MNIST share file names) are noted and passed over.
 func LoadContext(ctx context.Context, name string, opts Options) (train, test *Set, err error) {
 	sp := lookup(name)
 	if sp == nil {
@@ -104,13 +105,24 @@ func (l *loader) load(ctx context.Context) (train, test *Set, err error) {
 	}
 
 	// 1. The caller's directory: the files, or else the archive they come
-	// in, which is verified and extracted into the cache.
+	// in, which is verified and extracted into the cache. One directory
+	// may serve several data sets, in sub-folders or not: files there that
+	// turn out to be another data set's (MNIST and Fashion-MNIST share
+	// file names) are passed over, and the search goes on.
 	cache, cerr := l.cacheDir()
 	if l.opts.Dir != "" {
 		for _, sub := range l.sp.subdirs {
-			if dir := filepath.Join(l.opts.Dir, sub); l.complete(dir) {
-				return decode(dir, "dir")
+			dir := filepath.Join(l.opts.Dir, sub)
+			if !l.complete(dir) {
+				continue
 			}
+			train, test, err := decode(dir, "dir")
+			var ce *CorruptError
+			if errors.As(err, &ce) && ce.Holds != "" {
+				l.note(dir, "holds another data set's files: "+ce.Path+" is "+ce.Holds)
+				continue
+			}
+			return train, test, err
 		}
 		if p := l.findArchive(); p != "" {
 			if cerr != nil {
@@ -330,10 +342,11 @@ func checkSum(sum []byte, f fileSpec, dataset, path string) error {
 		return nil
 	}
 	detail := fmt.Sprintf("content sha-256 %s, want %s", got, f.sha256)
-	if who, ok := knownContent[got]; ok {
+	who, ok := knownContent[got]
+	if ok {
 		detail += " (the file holds " + who + ")"
 	}
-	return &CorruptError{Dataset: dataset, Path: path, Kind: ErrChecksum, Detail: detail}
+	return &CorruptError{Dataset: dataset, Path: path, Kind: ErrChecksum, Detail: detail, Holds: who}
 }
 
 // checkCount compares a file's number of examples with the recorded one.

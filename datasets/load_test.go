@@ -197,8 +197,8 @@ func realIDXDir(t *testing.T, sp *spec) string {
 
 func TestFashionNeverServedMNIST(t *testing.T) {
 	// The two data sets use the same file names: a folder of one given
-	// for the other is refused by its content hash, and the message says
-	// whose files they are.
+	// for the other is recognised by its content hash and passed over,
+	// with a note saying whose files they are, and the search goes on.
 	for _, tc := range []struct{ want, have *spec }{
 		{fashionSpec, mnistSpec},
 		{mnistSpec, fashionSpec},
@@ -210,10 +210,23 @@ func TestFashionNeverServedMNIST(t *testing.T) {
 			for _, f := range slices.Concat(tc.have.train, tc.have.test) {
 				require.NoError(t, os.Symlink(filepath.Join(src, f.name+".gz"), filepath.Join(dir, f.name+".gz")))
 			}
-			_, _, err := Load(tc.want.name, Options{Dir: filepath.Dir(dir), CacheDir: t.TempDir()})
-			requireKind(t, err, ErrChecksum)
-			assert.Contains(t, err.Error(), "(the file holds "+tc.have.title+" train-images-idx3-ubyte)")
-			assert.Contains(t, err.Error(), filepath.Join(dir, "train-images-idx3-ubyte.gz"))
+
+			// With nowhere else to look, the data set is not found, and the
+			// reason names the other data set's file.
+			alone := *tc.want
+			alone.systemDirs, alone.module = nil, nil
+			_, _, err := newLoader(&alone, Options{Dir: filepath.Dir(dir), CacheDir: t.TempDir()}).load(context.Background())
+			require.ErrorIs(t, err, ErrNotFound)
+			assert.Contains(t, err.Error(), "holds another data set's files: "+filepath.Join(dir, "train-images-idx3-ubyte.gz")+
+				" is "+tc.have.title+" train-images-idx3-ubyte")
+
+			// With the real places, the genuine files are found instead.
+			realIDXDir(t, tc.want)
+			train, _, err := Load(tc.want.name, Options{Dir: filepath.Dir(dir), CacheDir: t.TempDir()})
+			require.NoError(t, err)
+			assert.Equal(t, tc.want.name, train.Name)
+			first := map[string]int{"mnist": 5, "fashion": 9}
+			assert.Equal(t, first[tc.want.name], train.Y[0], "first training label")
 		})
 	}
 }
