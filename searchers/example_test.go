@@ -39,7 +39,9 @@ func ExampleNew() {
 	_, err = searchers.New("nasbot", search.Config{Initial: initial})
 	fmt.Println("nasbot is registered:", !errors.Is(err, searchers.ErrUnknown))
 	// Output:
-	// conv of 16 filters
-	// parent: 0 conv layers: 1
+	// conv of 64 filters
+	// conv of 64 filters
+	// conv of 64 filters
+	// parent: 0 conv layers: 3
 	// nasbot is registered: false
 }

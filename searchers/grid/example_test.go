@@ -9,7 +9,8 @@ import (
 	"github.com/morphnas/morphnas/searchers/grid"
 )
 
-// The grid in its order: every width of one conv layer first.
+// The grid in its order, coarse to fine: the first six points try every
+// depth and every width once.
 func Example() {
 	s, err := grid.New(search.Config{Initial: graph.Initial(graph.Shape{H: 28, W: 28, C: 1}, 10)})
 	if err != nil {
@@ -34,13 +35,13 @@ func Example() {
 	}
 	fmt.Println("points:", grid.Size())
 	// Output:
-	// 1 [16]
-	// 2 [32]
-	// 3 [64]
-	// 4 [128]
-	// 5 [256]
-	// 6 [512]
-	// 7 [16 16]
-	// 8 [32 32]
+	// 1 [64 64 64]
+	// 2 [16 16 16 16 16 16]
+	// 3 [512]
+	// 4 [32 32 32 32]
+	// 5 [256 256]
+	// 6 [128 128 128 128 128]
+	// 7 [16 16 16]
+	// 8 [512 512 512 512 512 512]
 	// points: 36
 }

@@ -19,17 +19,23 @@ func newGrid(t *testing.T) *Searcher {
 	return s
 }
 
-// TestOrderAndExhaustion walks the whole grid: depth-major, widths in
-// increasing order, every point once, then ErrExhausted.
+// TestOrderAndExhaustion walks the whole grid: every point once, the first
+// six covering every depth and every width, then ErrExhausted.
 func TestOrderAndExhaustion(t *testing.T) {
 	s := newGrid(t)
 	h := &search.History{}
+	points := map[[2]int]bool{}
+	depths, widths := map[int]bool{}, map[int]bool{}
 	for i := range 36 {
 		p, err := s.Propose(context.Background(), h)
 		require.NoError(t, err, "point %d", i)
 		require.Zero(t, p.Parent)
 		require.NoError(t, p.Graph.Validate())
-		depth, width := i/6+1, []int{16, 32, 64, 128, 256, 512}[i%6]
+		depth, width := At(i)
+		points[[2]int{depth, width}] = true
+		if i < 6 {
+			depths[depth], widths[width] = true, true
+		}
 		var convs []int
 		for _, l := range p.Graph.Layers {
 			if l.Kind == graph.Conv2D {
@@ -46,6 +52,11 @@ func TestOrderAndExhaustion(t *testing.T) {
 	_, err := s.Propose(context.Background(), h)
 	require.ErrorIs(t, err, search.ErrExhausted)
 	assert.ErrorContains(t, err, "grid: all 36 points seen")
+	assert.Len(t, points, 36, "every depth-width pair once")
+	assert.Len(t, depths, 6, "the first round tries every depth")
+	assert.Len(t, widths, 6, "the first round tries every width")
+	d, w := At(0)
+	assert.Equal(t, [2]int{3, 64}, [2]int{d, w}, "the middle of the grid first")
 }
 
 func TestSkipsPendingAndFailed(t *testing.T) {
