@@ -78,7 +78,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("-dataset: want one data set, got %q", *ds)
 	}
 	c.dataset = d[0]
-	if c.searchers, err = harness.ParseList("searchers", *ss, harness.Searchers); err != nil {
+	if c.searchers, err = harness.ParseList("searchers", *ss, harness.Searchers()); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -53,10 +53,10 @@ func TestProfiles(t *testing.T) {
 }
 
 func TestParseList(t *testing.T) {
-	got, err := harness.ParseList("searchers", " AK,bo,,ak ", harness.Searchers)
+	got, err := harness.ParseList("searchers", " AK,bo,,ak ", harness.Searchers())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"ak", "bo"}, got)
-	_, err = harness.ParseList("searchers", "ak,nope", harness.Searchers)
+	_, err = harness.ParseList("searchers", "ak,nope", harness.Searchers())
 	assert.ErrorContains(t, err, `-searchers: unknown "nope"`)
 	_, err = harness.ParseList("datasets", "", []string{"mnist"})
 	assert.ErrorContains(t, err, "-datasets: empty list")

@@ -4,11 +4,46 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/morphnas/morphnas/searchers"
 )
 
-// Searchers are the searchers of Table 1 by registry name, in the paper's
-// row order; a test checks that they are the registry's.
-var Searchers = []string{"random", "grid", "spmt", "smac", "seas", "bfs", "bo", "ak"}
+// paperRows are the methods of Table 1 in the paper's row order. NASBOT is
+// a row of the paper only: its architectures came from its authors, and no
+// searcher of that name is registered here.
+var paperRows = []string{"random", "grid", "spmt", "smac", "seas", "nasbot", "bfs", "bo", "ak"}
+
+// registered lists the searchers' registry; tests replace it.
+var registered = searchers.Names
+
+// Rows returns the rows of Table 1 for the given registered searcher
+// names: the paper's rows in its order, NASBOT included, then the names
+// the paper does not have, in alphabetical order.
+func Rows(names []string) []string {
+	rows := slices.Clone(paperRows)
+	extra := slices.Clone(names)
+	slices.Sort(extra)
+	for _, n := range extra {
+		if !slices.Contains(rows, n) {
+			rows = append(rows, n)
+		}
+	}
+	return rows
+}
+
+// Searchers returns the names of the registry (searchers.Names) in the
+// order of Table 1's rows: the paper's searchers in its row order, then any
+// other registered searcher in alphabetical order.
+func Searchers() []string {
+	names := registered()
+	var out []string
+	for _, r := range Rows(names) {
+		if slices.Contains(names, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
 
 // Label is how the paper prints a searcher or data set name: "AK",
 // "RANDOM", "CIFAR10", "FASHION".

@@ -16,11 +16,33 @@ import (
 )
 
 func TestSearchersRegistered(t *testing.T) {
-	assert.ElementsMatch(t, searchers.Names(), Searchers)
+	assert.ElementsMatch(t, searchers.Names(), Searchers())
+	assert.Equal(t, []string{"random", "grid", "spmt", "smac", "seas", "bfs", "bo", "ak"}, Searchers(),
+		"the paper's row order")
 	_, err := newSearcher("bfs", search.Config{}, map[string]float64{"beta": 1})
 	assert.ErrorContains(t, err, "takes no options")
 	_, err = newSearcher("ak", search.Config{}, map[string]float64{"gamma": 1})
 	assert.ErrorContains(t, err, `unknown option "gamma"`)
+}
+
+// TestSearchersFromRegistry checks that a searcher added to the registry is
+// known to the experiments, after the paper's, without a list to edit here.
+func TestSearchersFromRegistry(t *testing.T) {
+	old := registered
+	registered = func() []string { return append(searchers.Names(), "mine", "abc") }
+	t.Cleanup(func() { registered = old })
+	assert.Equal(t, []string{"random", "grid", "spmt", "smac", "seas", "bfs", "bo", "ak", "abc", "mine"}, Searchers())
+	got, err := ParseList("searchers", "mine,ak", Searchers())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"mine", "ak"}, got)
+	assert.Equal(t, []string{"random", "grid", "spmt", "smac", "seas", "nasbot", "bfs", "bo", "ak", "abc", "mine"},
+		Rows(Searchers()), "NASBOT stays a row of the paper")
+
+	// A paper searcher missing from the registry is no choice, but its row
+	// stays.
+	registered = func() []string { return []string{"ak", "bfs"} }
+	assert.Equal(t, []string{"bfs", "ak"}, Searchers())
+	assert.Len(t, Rows(Searchers()), 9)
 }
 
 // tiny returns n 4x4 one-channel images of two classes that a small
