@@ -132,6 +132,19 @@ func TestFiles(t *testing.T) {
 	e.Searches = 0
 	require.NoError(t, run(context.Background(), []string{"-profile", "smoke", "-out", out, "-resume"}, &stdout, &stderr))
 	assert.Zero(t, e.Searches)
+
+	// Resume at another profile: refused before anything is read back as
+	// the other profile's, and the figures' files are left as they were.
+	before, err := os.ReadFile(filepath.Join(out, "efficiency.json"))
+	require.NoError(t, err)
+	err = run(context.Background(), []string{"-profile", "quick", "-seeds", "2", "-out", out, "-resume"}, &stdout, &stderr)
+	require.ErrorIs(t, err, harness.ErrOtherRun)
+	assert.Contains(t, err.Error(), filepath.Join(out, "ak", "seed-1"))
+	assert.Contains(t, err.Error(), "-profile smoke")
+	assert.Zero(t, e.Searches)
+	after, err := os.ReadFile(filepath.Join(out, "efficiency.json"))
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after))
 }
 
 // TestFailedSearch checks that a failed searcher is left out of the

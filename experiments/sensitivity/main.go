@@ -171,6 +171,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					if ctx.Err() != nil {
 						return fmt.Errorf("stopped; run again with -resume to continue: %w", ctx.Err())
 					}
+					if errors.Is(err, harness.ErrOtherRun) {
+						return err // every search of -out is likely of that run too
+					}
 					log.Warn("search failed", "param", p, "value", v, "seed", seed, "err", err)
 					failures = append(failures, err)
 					rep.Warnings = append(rep.Warnings, err.Error())

@@ -19,6 +19,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -189,6 +190,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				if err != nil {
 					if ctx.Err() != nil {
 						return fmt.Errorf("stopped; run again with -resume to continue: %w", ctx.Err())
+					}
+					if errors.Is(err, harness.ErrOtherRun) {
+						return err // every search of -out is likely of that run too
 					}
 					log.Warn("search failed", "searcher", s, "dataset", d, "seed", seed, "err", err)
 					rep.Failures = append(rep.Failures, err.Error())

@@ -198,6 +198,32 @@ func TestStopResume(t *testing.T) {
 	}
 }
 
+// TestResumeOtherProfile resumes a smoke run's directory at the quick
+// profile: refused with the directory and both profiles named, and the
+// smoke table is left as it was rather than relabelled.
+func TestResumeOtherProfile(t *testing.T) {
+	needData(t, "mnist")
+	eng := useFake(t)
+	out := t.TempDir()
+	args := []string{"-datasets", "mnist", "-searchers", "ak,bfs", "-out", out}
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run(context.Background(), append(args, "-profile", "smoke"), &stdout, &stderr), stderr.String())
+	before, err := os.ReadFile(filepath.Join(out, "table1.json"))
+	require.NoError(t, err)
+
+	eng.Searches, eng.Finals = 0, 0
+	err = run(context.Background(), append(args, "-profile", "quick", "-resume"), &stdout, &stderr)
+	require.ErrorIs(t, err, harness.ErrOtherRun)
+	for _, want := range []string{filepath.Join(out, "mnist", "ak", "seed-1"), "profile smoke", "profile quick",
+		"-profile smoke", "another -out"} {
+		assert.Contains(t, err.Error(), want)
+	}
+	assert.Zero(t, eng.Searches+eng.Finals)
+	after, err := os.ReadFile(filepath.Join(out, "table1.json"))
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after), "the smoke table is not rewritten")
+}
+
 // golden compares got with testdata/name, or rewrites it with -update.
 // The fake engine's errors are drawn from fixed seeds, so the table's rows
 // are the same on every run.

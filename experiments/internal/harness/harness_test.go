@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -188,6 +190,92 @@ func TestRunCell(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, eng.Searches)
 	assert.Equal(t, out.TestError, again.TestError)
+	assert.Contains(t, log.String(), "final training started", "no silence while the final training runs")
+	assert.Contains(t, log.String(), fmt.Sprintf("model_id=%d", best.ID))
+}
+
+// TestRunCellOtherRun resumes a finished search with other settings: it is
+// refused, with the directory, both profiles and what to do, and nothing
+// runs.
+func TestRunCellOtherRun(t *testing.T) {
+	d, err := harness.Prepare(synthetic(40), synthetic(10), harness.Profile{}, 1)
+	require.NoError(t, err)
+	smoke, err := harness.LookupProfile("smoke")
+	require.NoError(t, err)
+	quick, err := harness.LookupProfile("quick")
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "ak", "seed-1")
+	eng := &fake.Engine{}
+	job := harness.CellJob{
+		SearchJob: harness.SearchJob{Dir: dir, Searcher: "ak", Seed: 1, Data: d, Profile: smoke,
+			Options: map[string]float64{"beta": 1}},
+		Final: true,
+	}
+	_, err = harness.RunCell(context.Background(), eng, job)
+	require.NoError(t, err)
+
+	other := func(change func(*harness.CellJob)) error {
+		j := job
+		j.Resume = true
+		change(&j)
+		_, err := harness.RunCell(context.Background(), eng, j)
+		return err
+	}
+	err = other(func(j *harness.CellJob) { j.Profile = quick })
+	require.ErrorIs(t, err, harness.ErrOtherRun)
+	for _, want := range []string{dir, "profile smoke", "profile quick", "-profile smoke", "another -out"} {
+		assert.Contains(t, err.Error(), want)
+	}
+
+	// The same name with other settings (the code's profile changed).
+	err = other(func(j *harness.CellJob) { j.Profile.MaxEpochs++ })
+	require.ErrorIs(t, err, harness.ErrOtherRun)
+	assert.Contains(t, err.Error(), "at most 2 epochs per model")
+
+	// Other options, seed or searcher.
+	err = other(func(j *harness.CellJob) { j.Options = map[string]float64{"beta": 2} })
+	require.ErrorIs(t, err, harness.ErrOtherRun)
+	assert.Contains(t, err.Error(), "options beta=1, this run asks for searcher ak on syn with seed 1, options beta=2")
+	require.ErrorIs(t, other(func(j *harness.CellJob) { j.Seed = 2 }), harness.ErrOtherRun)
+	require.ErrorIs(t, other(func(j *harness.CellJob) { j.Searcher = "bo" }), harness.ErrOtherRun)
+	assert.Equal(t, 1, eng.Searches, "nothing ran again")
+	assert.Equal(t, 1, eng.Finals)
+
+	// Only the note, which is words, may differ.
+	require.NoError(t, other(func(j *harness.CellJob) { j.Profile.Note = "reworded" }))
+}
+
+// TestRunCellDamagedResult resumes a finished search whose result file was
+// cut short: a warning, then the search is read back and its final step
+// done again, and the result file is whole again.
+func TestRunCellDamagedResult(t *testing.T) {
+	d, err := harness.Prepare(synthetic(40), synthetic(10), harness.Profile{}, 1)
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "bfs", "seed-1")
+	eng := &fake.Engine{}
+	var log bytes.Buffer
+	job := harness.CellJob{
+		SearchJob: harness.SearchJob{Dir: dir, Searcher: "bfs", Seed: 1, Data: d,
+			Profile: harness.Profile{Name: "smoke"}, Logger: newLogger(&log)},
+		Final: true,
+	}
+	first, err := harness.RunCell(context.Background(), eng, job)
+	require.NoError(t, err)
+	path := filepath.Join(dir, harness.ResultFile)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, data[:len(data)/2], 0o644))
+
+	job.Resume = true
+	again, err := harness.RunCell(context.Background(), eng, job)
+	require.NoError(t, err)
+	assert.Contains(t, log.String(), "level=WARN msg=\"result file unreadable")
+	assert.Contains(t, log.String(), path)
+	assert.Equal(t, 2, eng.Finals, "the final step is done again")
+	assert.Equal(t, first.TestError, again.TestError)
+	var back harness.Outcome
+	require.NoError(t, harness.ReadJSON(path, &back))
+	assert.True(t, back.Tested)
 }
 
 func TestMeta(t *testing.T) {

@@ -64,7 +64,7 @@ type Progress struct {
 // error so far, elapsed time and time left. It fits SearchJob.OnModel.
 func (p *Progress) OnModel(st Status) {
 	el := time.Since(p.start)
-	p.log.Info("progress", "models", st.Models, "failed", st.Failed, "best_error", round3(st.Best),
+	p.log.Info("progress", "models", st.Models, "failed", st.Failed, "best_error", round4(st.Best),
 		"elapsed", round(el), "time_left", round(p.t.left(p.t.budget-el)))
 }
 
@@ -78,5 +78,5 @@ func (p *Progress) Done(attrs ...any) {
 
 func round(d time.Duration) time.Duration { return d.Round(time.Second) }
 
-// round3 keeps three decimals of an error rate for log lines.
-func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+// round4 keeps four decimals of an error rate for log lines.
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
