@@ -22,6 +22,7 @@ const (
 	evObservation = "observation" // the outcome of a trial; synced
 	evBound       = "bound"       // the memory bound changed
 	evDrop        = "drop"        // retention removed a model's weights
+	evReveal      = "reveal"      // proposals see the latest started model as observed
 	evEnd         = "end"         // a call of Run ended normally
 )
 
@@ -85,6 +86,8 @@ type state struct {
 	curves   map[int][]Epoch // the latest curve journaled for each model
 	bound    int64           // memory bound in bytes, 0 for none
 	maxID    int             // largest id handed out
+	latest   int             // the model whose training began last, over all sessions
+	revealed bool            // a reveal event came after the latest start
 	sessions int             // calls of Run
 	elapsed  time.Duration   // wall time of the sessions before the current one
 	start    time.Time       // start of the current session
@@ -117,6 +120,7 @@ func (s *state) apply(e *event) {
 		s.started[e.ID] = true
 		s.starts[e.ID]++
 		s.curves[e.ID] = nil
+		s.latest, s.revealed = e.ID, false
 	case evEpoch:
 		if e.Epoch != nil {
 			s.curves[e.ID] = append(s.curves[e.ID], *e.Epoch)
@@ -132,6 +136,8 @@ func (s *state) apply(e *event) {
 		s.bound = e.Bound
 	case evDrop:
 		s.dropped[e.ID] = true
+	case evReveal:
+		s.revealed = true
 	}
 	if e.Time.After(s.last) {
 		s.last = e.Time

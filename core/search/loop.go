@@ -41,9 +41,9 @@ type loop struct {
 	seq       map[int]int         // id -> order of start in this call, from 1
 	done      map[int]trialResult // finished, waiting for an earlier model
 	proposing bool
+	askedOpen bool // the history of the proposal asked for lists pending models
 	exhausted bool // the searcher has nothing more, with nothing in flight
 	waitIdle  bool // the searcher had nothing now: ask again when all is observed
-	fullNext  bool // the next snapshot hides nothing
 	stopping  bool // deadline passed: start nothing more
 	stop      Stop
 	trained   int // trials finished this session
@@ -421,11 +421,15 @@ func (l *loop) fill(ctx context.Context) error {
 		return nil
 	}
 	if l.waitIdle && !l.inFlight() {
-		l.waitIdle, l.fullNext = false, true
+		l.waitIdle = false
+		if err := l.record(&event{Type: evReveal, ID: l.st.latest}, false); err != nil {
+			return err
+		}
 	}
 	if !l.proposing && !l.waitIdle && len(l.queue) < l.opts.Queue && !l.waitSaving() {
 		l.proposing = true
 		h := l.snapshot()
+		l.askedOpen = len(h.Pending) > 0
 		next := l.st.maxID + 1
 		go func() {
 			var p Proposal
@@ -446,12 +450,21 @@ func (l *loop) fill(ctx context.Context) error {
 }
 
 // The history a searcher sees does not depend on timing, with one worker
-// and a queue of one: a proposal is asked for when the latest model started
-// (after the previous finished training, while it is being saved); it waits
-// until the models started before are observed, and shows the latest and
-// any started after it as pending even when they are already observed.
-// When the searcher answers ErrExhausted while models are in flight, it is
-// asked again once every one of them is observed, with the whole history.
+// and a queue of one. A proposal is asked for once the latest model started
+// (after the previous one finished training, while it is being saved) and
+// every model started before it is observed. The snapshot shows that latest
+// model as pending even when it is already observed: whether its result
+// came back before the searcher was asked, or before its answer was
+// accepted, is a matter of timing. The latest model is the one of the last
+// start event in the journal, over all sessions, so that a resumed search
+// hides the same model as an uninterrupted one would have, whether or not
+// the proposal asked for before the interruption was journaled.
+//
+// When the searcher answers ErrExhausted to a history that lists pending
+// models, it is asked again once every model is observed, with the whole
+// history: a reveal event in the journal then shows the latest model as
+// observed until the next one starts. Whether it waits depends on the
+// history it was given, not on what finished meanwhile.
 
 // inFlight reports whether a model is queued, training, or not yet
 // observed.
@@ -471,31 +484,20 @@ func (l *loop) waitSaving() bool {
 	return false
 }
 
-// snapshot returns the history for the next proposal.
+// snapshot returns the history for the next proposal: every observation and
+// pending proposal, with the latest started model shown as pending unless a
+// reveal followed its start.
 func (l *loop) snapshot() *History {
 	h := l.st.history()
-	latest := len(l.seq)
-	if l.fullNext {
-		latest, l.fullNext = latest+1, false
-	}
-	if latest == 0 {
+	hide := l.st.latest
+	i, observed := l.st.obsIndex[hide]
+	if hide == 0 || l.st.revealed || !observed {
 		return h
 	}
-	moved := false
-	obs := h.Observations[:0:0]
-	for _, o := range h.Observations {
-		if l.seq[o.ID] < latest {
-			obs = append(obs, o)
-			continue
-		}
-		p := l.st.props[o.ID]
-		h.Pending = append(h.Pending, Pending{ID: o.ID, Proposal: *p.Proposal, Graph: p.Graph, Hash: p.Hash})
-		moved = true
-	}
-	h.Observations = obs
-	if moved {
-		slices.SortFunc(h.Pending, func(a, b Pending) int { return a.ID - b.ID })
-	}
+	p := l.st.props[hide]
+	h.Observations = slices.Delete(h.Observations, i, i+1)
+	h.Pending = append(h.Pending, Pending{ID: hide, Proposal: *p.Proposal, Graph: p.Graph, Hash: p.Hash})
+	slices.SortFunc(h.Pending, func(a, b Pending) int { return a.ID - b.ID })
 	return h
 }
 
@@ -504,9 +506,9 @@ func (l *loop) snapshot() *History {
 func (l *loop) accept(ctx context.Context, pr proposed) error {
 	if pr.err != nil {
 		if errors.Is(pr.err, ErrExhausted) {
-			// With models in flight, their results may give the
+			// The results of the models it saw as pending may give the
 			// searcher something new to propose.
-			if l.inFlight() {
+			if l.askedOpen {
 				l.waitIdle = true
 				return nil
 			}
