@@ -9,6 +9,7 @@ import (
 	"image"
 	_ "image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -184,4 +185,22 @@ func TestSmokeReal(t *testing.T) {
 	require.NoError(t, err, stderr.String())
 	checkFiles(t, out, []string{"ak", "bfs"}, 2)
 	assert.True(t, strings.Contains(stdout.String(), "written:"))
+}
+
+// TestHelp runs main with -h in a child process of the test binary: the
+// usage goes to stderr and the exit status is 0.
+func TestHelp(t *testing.T) {
+	if os.Getenv("EXPERIMENT_HELP_CHILD") == "1" {
+		os.Args = []string{"efficiency", "-h"}
+		main()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelp$")
+	cmd.Env = append(os.Environ(), "EXPERIMENT_HELP_CHILD=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Run(), "exit status of -h; stderr:\n%s", stderr.String())
+	assert.Contains(t, stderr.String(), "Usage of efficiency")
+	assert.Contains(t, stderr.String(), "-profile")
+	assert.NotContains(t, stderr.String(), "help requested")
 }

@@ -10,6 +10,7 @@ import (
 	_ "image/png"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -213,4 +214,22 @@ func TestSmokeReal(t *testing.T) {
 	assert.Equal(t, rep.IDs, rep2.IDs)
 	assert.Equal(t, rep.MSE, rep2.MSE)
 	assert.Equal(t, "smoke", rep2.Profile.Name, "the profile comes from the search's record")
+}
+
+// TestHelp runs main with -h in a child process of the test binary: the
+// usage goes to stderr and the exit status is 0.
+func TestHelp(t *testing.T) {
+	if os.Getenv("EXPERIMENT_HELP_CHILD") == "1" {
+		os.Args = []string{"kernel", "-h"}
+		main()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelp$")
+	cmd.Env = append(os.Environ(), "EXPERIMENT_HELP_CHILD=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Run(), "exit status of -h; stderr:\n%s", stderr.String())
+	assert.Contains(t, stderr.String(), "Usage of kernel")
+	assert.Contains(t, stderr.String(), "-profile")
+	assert.NotContains(t, stderr.String(), "help requested")
 }

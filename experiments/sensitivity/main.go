@@ -47,11 +47,9 @@ var symbols = map[string]string{"beta": "β", "lambda": "λ"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "sensitivity:", err)
-		os.Exit(1)
-	}
+	code := harness.ExitCode("sensitivity", run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // config is the checked command line.

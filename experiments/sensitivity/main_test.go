@@ -9,6 +9,7 @@ import (
 	"image"
 	_ "image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -124,4 +125,22 @@ func TestSmokeReal(t *testing.T) {
 	rep := checkFiles(t, out, 2)
 	assert.Len(t, rep.Points, 2)
 	assert.Equal(t, "validation error", rep.Metric)
+}
+
+// TestHelp runs main with -h in a child process of the test binary: the
+// usage goes to stderr and the exit status is 0.
+func TestHelp(t *testing.T) {
+	if os.Getenv("EXPERIMENT_HELP_CHILD") == "1" {
+		os.Args = []string{"sensitivity", "-h"}
+		main()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelp$")
+	cmd.Env = append(os.Environ(), "EXPERIMENT_HELP_CHILD=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Run(), "exit status of -h; stderr:\n%s", stderr.String())
+	assert.Contains(t, stderr.String(), "Usage of sensitivity")
+	assert.Contains(t, stderr.String(), "-profile")
+	assert.NotContains(t, stderr.String(), "help requested")
 }

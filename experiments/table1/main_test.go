@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -277,4 +278,22 @@ func TestSmokeReal(t *testing.T) {
 		}
 	}
 	assert.Contains(t, stderr.String(), "msg=progress")
+}
+
+// TestHelp runs main with -h in a child process of the test binary: the
+// usage goes to stderr and the exit status is 0.
+func TestHelp(t *testing.T) {
+	if os.Getenv("EXPERIMENT_HELP_CHILD") == "1" {
+		os.Args = []string{"table1", "-h"}
+		main()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelp$")
+	cmd.Env = append(os.Environ(), "EXPERIMENT_HELP_CHILD=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Run(), "exit status of -h; stderr:\n%s", stderr.String())
+	assert.Contains(t, stderr.String(), "Usage of table1")
+	assert.Contains(t, stderr.String(), "-profile")
+	assert.NotContains(t, stderr.String(), "help requested")
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -303,4 +305,13 @@ func TestTracker(t *testing.T) {
 	tr.Start()
 	assert.Contains(t, log.String(), "search=3 of=3")
 	assert.Contains(t, log.String(), "time_left=1m0s")
+}
+
+func TestExitCode(t *testing.T) {
+	var stderr bytes.Buffer
+	assert.Equal(t, 0, harness.ExitCode("table1", nil, &stderr))
+	assert.Equal(t, 0, harness.ExitCode("table1", fmt.Errorf("parse: %w", flag.ErrHelp), &stderr), "-h")
+	assert.Empty(t, stderr.String(), "the flag set has written the usage already")
+	assert.Equal(t, 1, harness.ExitCode("table1", errors.New("no data"), &stderr))
+	assert.Equal(t, "table1: no data\n", stderr.String())
 }
