@@ -148,7 +148,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	eng := newEngine()
 	rep := &Report{Profile: c.profile, Meta: meta, Seeds: c.seeds, Datasets: c.datasets,
 		Searchers: c.searchers, Missing: map[string]string{}}
-	tracker := harness.NewTracker(log, len(c.datasets)*len(c.searchers)*c.seeds, c.profile.Budget.D())
 	cells := map[[2]string]*harness.Cell{} // by searcher, data set
 	for _, s := range c.searchers {
 		for _, d := range c.datasets {
@@ -156,8 +155,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// Load every data set first, so that the time left counts only the
+	// searches that will run; a data set found nowhere is a missing column.
+	type sets struct{ train, test *datasets.Set }
+	loaded := map[string]sets{}
+	var found []string
 	for _, d := range c.datasets {
-		// Load; a data set found nowhere is a missing column.
 		train, test, err := harness.Load(ctx, d, harness.LoadOptions{Dir: c.dataDir, Download: c.download, Logger: log})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -165,11 +168,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			log.Warn("data set missing", "dataset", d, "err", err)
 			rep.Missing[d] = err.Error()
-			for range len(c.searchers) * c.seeds {
-				tracker.Skip()
-			}
 			continue
 		}
+		loaded[d] = sets{train, test}
+		found = append(found, d)
+	}
+
+	tracker := harness.NewTracker(log, len(found)*len(c.searchers)*c.seeds, c.profile.Budget.D())
+	for _, d := range found {
+		train, test := loaded[d].train, loaded[d].test
+		delete(loaded, d) // free the memory once this data set is done
 		for seed := 1; seed <= c.seeds; seed++ {
 			data, err := harness.Prepare(train, test, c.profile, uint64(seed))
 			if err != nil {
@@ -209,11 +217,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	// The table, in the paper's layout.
+	// The table, in the paper's layout; none when nothing produced a
+	// result, so that an earlier table in -out is not replaced by an empty
+	// one.
 	rep.Seconds = time.Since(start).Seconds()
 	rep.Table = buildTable(c, cells, rep.Missing)
 	if err := rep.Table.Fill(); err != nil {
 		return err
+	}
+	if len(rep.Outcomes) == 0 {
+		if err := rep.Table.Terminal(stdout); err != nil {
+			return err
+		}
+		var why []string
+		for _, d := range c.datasets {
+			if m, ok := rep.Missing[d]; ok {
+				why = append(why, m)
+			}
+		}
+		if rep.firstErr != nil {
+			why = append(why, rep.firstErr.Error())
+		}
+		return fmt.Errorf("no search produced a result, so no table is written: %s", strings.Join(why, "; "))
 	}
 	if err := write(c.out, rep); err != nil {
 		return err

@@ -85,6 +85,9 @@ func TestTableFiles(t *testing.T) {
 	}
 	assert.Contains(t, stdout.String(), "profile smoke")
 	assert.Contains(t, stderr.String(), "msg=progress", "progress lines go to stderr")
+	// The time left counts only MNIST's 16 searches of 20 s, not
+	// CIFAR-10's, which are not run.
+	assert.Contains(t, stderr.String(), "search=1 of=16 elapsed=0s time_left=5m20s")
 
 	// Markdown: header, nine rows, the missing column explained.
 	md, err := os.ReadFile(filepath.Join(out, "table1.md"))
@@ -196,6 +199,35 @@ func TestStopResume(t *testing.T) {
 		if !strings.HasPrefix(l, "| NASBOT") {
 			assert.Regexp(t, `^\| [A-Z]+ \| \d+\.\d\d% \(paper`, l)
 		}
+	}
+}
+
+// TestNothingRan checks that a run in which no search produced a result
+// fails and writes no table: every data set missing, or every search
+// failed.
+func TestNothingRan(t *testing.T) {
+	needData(t, "mnist")
+	eng := useFake(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no cached CIFAR-10
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing data", []string{"-datasets", "cifar10"}, "cifar10 not found"},
+		{"failed searches", []string{"-datasets", "mnist", "-searchers", "ak,bo"}, "fails by request"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			eng.Fail = map[string]bool{"ak": true, "bo": true}
+			out := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), append(c.args, "-profile", "smoke", "-out", out), &stdout, &stderr)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "no search produced a result")
+			assert.Contains(t, err.Error(), c.want)
+			assert.NoFileExists(t, filepath.Join(out, "table1.md"))
+			assert.Contains(t, stdout.String(), "│ AK", "the table is still shown")
+		})
 	}
 }
 
