@@ -101,6 +101,8 @@ func TestTable(t *testing.T) {
 	assert.Equal(t, harness.CSVHeader, recs[0])
 	assert.Equal(t, []string{"AK", "MNIST", "2.0000", "2.4841", "3", "1.0000 2.0000 3.0000", "0.55%", "", ""}, recs[1])
 	assert.Equal(t, []string{"AK", "CIFAR10", "", "", "0", "", "11.44%", "missing data", "not found | anywhere"}, recs[2])
+	assert.Equal(t, []string{"BO", "MNIST", "5.0000", "", "1", "5.0000", "", "", ""}, recs[3],
+		"one seed: no interval, not an interval of zero")
 
 	var term bytes.Buffer
 	require.NoError(t, tab.Terminal(&term))

@@ -131,9 +131,10 @@ func (t *Table) Markdown(w io.Writer) error {
 // CSVHeader is the header of the CSV form of a table.
 var CSVHeader = []string{"method", "dataset", "mean_error_pct", "ci95_pct", "seeds", "errors_pct", "paper", "status", "missing"}
 
-// CSV writes one line per cell (method, data set, mean error and CI in
-// percent, number of seeds, the errors per seed separated by spaces, the
-// paper's figure, the status and why a value is missing).
+// CSV writes one line per cell: method, data set, mean error and the
+// half-width of its 95% CI in percent (the CI empty with fewer than two
+// seeds), number of seeds, the errors per seed separated by spaces, the
+// paper's figure, the status and why a value is missing.
 func (t *Table) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
@@ -144,6 +145,8 @@ func (t *Table) CSV(w io.Writer) error {
 			mean, ci := "", ""
 			if len(c.Errors) > 0 {
 				mean = strconv.FormatFloat(100*c.Mean, 'f', 4, 64)
+			}
+			if len(c.Errors) > 1 {
 				ci = strconv.FormatFloat(100*c.CI95, 'f', 4, 64)
 			}
 			errs := make([]string, len(c.Errors))
