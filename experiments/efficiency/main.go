@@ -101,8 +101,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	meta := harness.NewMeta("go run ./experiments/efficiency " + strings.Join(args, " "))
-	fmt.Fprintf(stdout, "Figures 4b and 4c on %s at %s\n  %s\n  seeds: %d; results in %s\n",
-		c.dataset, c.Profile.Summary(), c.Profile.Note, c.Seeds, c.Out)
+	fmt.Fprintf(stdout, "Figures 4b and 4c on %s at %s\n  %s\n  seeds: %d; %s; results in %s\n",
+		c.dataset, c.Profile.Summary(), c.Profile.Note, c.Seeds, c.Profile.Plan(len(c.searchers)*c.Seeds, false),
+		c.Out)
 
 	train, test, err := harness.Load(ctx, c.dataset, harness.LoadOptions{Dir: c.DataDir, Download: c.Download, Logger: log})
 	if err != nil {

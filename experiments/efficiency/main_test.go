@@ -114,6 +114,9 @@ func TestFiles(t *testing.T) {
 	assert.Zero(t, e.Finals, "no final training for the figures")
 	checkFiles(t, out, []string{"ak", "bfs", "bo"}, 2)
 	assert.Contains(t, stdout.String(), "AK")
+	// The profile's note is this experiment's, not Table 1's.
+	assert.NotContains(t, stdout.String(), "Table 1")
+	assert.Contains(t, stdout.String(), "6 searches of up to 20s each, up to 2m0s of search in all;")
 
 	// The band of 4b at the first model is the mean of both seeds' first
 	// model costs, read back from the result files.

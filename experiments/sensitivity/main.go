@@ -133,16 +133,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !c.final {
 		metric = "validation error"
 	}
-	fmt.Fprintf(stdout, "Figure 4a on %s at %s\n  %s\n  seeds: %d; %s of AK's best model; results in %s\n",
-		c.dataset, c.Profile.Summary(), c.Profile.Note, c.Seeds, metric, c.Out)
+	n := 0
+	for _, p := range c.params {
+		n += len(c.values[p]) * c.Seeds
+	}
+	fmt.Fprintf(stdout, "Figure 4a on %s at %s\n  %s\n  seeds: %d; %s of AK's best model; %s; results in %s\n",
+		c.dataset, c.Profile.Summary(), c.Profile.Note, c.Seeds, metric, c.Profile.Plan(n, c.final), c.Out)
 
 	train, test, err := harness.Load(ctx, c.dataset, harness.LoadOptions{Dir: c.DataDir, Download: c.Download, Logger: log})
 	if err != nil {
 		return err
-	}
-	n := 0
-	for _, p := range c.params {
-		n += len(c.values[p]) * c.Seeds
 	}
 	eng := newEngine()
 	tracker := harness.NewTracker(log, n, c.Profile.Budget.D())

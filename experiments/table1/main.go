@@ -142,8 +142,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	start := time.Now()
 	meta := harness.NewMeta("go run ./experiments/table1 " + strings.Join(args, " "))
-	fmt.Fprintf(stdout, "Table 1 at %s\n  %s\n  seeds: %d; results in %s\n\n",
-		c.profile.Summary(), c.profile.Note, c.seeds, c.out)
 
 	eng := newEngine()
 	rep := &Report{Profile: c.profile, Meta: meta, Seeds: c.seeds, Datasets: c.datasets,
@@ -174,7 +172,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		found = append(found, d)
 	}
 
-	tracker := harness.NewTracker(log, len(found)*len(c.searchers)*c.seeds, c.profile.Budget.D())
+	n := len(found) * len(c.searchers) * c.seeds
+	fmt.Fprintf(stdout, "Table 1 at %s\n  %s\n  seeds: %d; %s; results in %s\n\n",
+		c.profile.Summary(), c.profile.Note, c.seeds, c.profile.Plan(n, true), c.out)
+	tracker := harness.NewTracker(log, n, c.profile.Budget.D())
 	for _, d := range found {
 		train, test := loaded[d].train, loaded[d].test
 		delete(loaded, d) // free the memory once this data set is done

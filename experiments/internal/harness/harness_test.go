@@ -52,6 +52,17 @@ func TestProfiles(t *testing.T) {
 	quick, _ := harness.LookupProfile("quick")
 	assert.Less(t, time.Duration(8*2*quick.Seeds)*quick.Budget.D(), 40*time.Minute)
 
+	// The notes are the profile's, for every experiment: none speaks of
+	// one experiment or of a GPU this code does not use.
+	for _, name := range harness.ProfileNames() {
+		p, _ := harness.LookupProfile(name)
+		assert.NotContains(t, p.Note, "Table 1", name)
+		assert.NotContains(t, p.Note, "meant for a GPU", name)
+	}
+	assert.Equal(t, "16 searches of up to 1m30s each, up to 24m0s of search in all, "+
+		"plus the final training of each search's best model", quick.Plan(16, true))
+	assert.Equal(t, "1 search of up to 1m30s each, up to 1m30s of search in all", quick.Plan(1, false))
+
 	_, err := harness.LookupProfile("huge")
 	assert.ErrorContains(t, err, `unknown profile "huge"`)
 }

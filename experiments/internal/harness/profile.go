@@ -72,8 +72,7 @@ var profiles = []Profile{
 	{
 		Name: "quick", TrainSize: 3000, TestSize: 2000, Budget: Duration(90 * time.Second),
 		MaxEpochs: 3, Patience: 2, FinalEpochs: 6, Seeds: 1, BatchSize: 64,
-		Note: "the default: a whole Table 1 on MNIST and Fashion-MNIST in about 35 minutes on " +
-			"2 CPU cores; 3,000 training images, 90 s of search per method, data set and seed, " +
+		Note: "the default: 3,000 training images, 90 s of search per method, data set and seed, " +
 			"one seed: hundreds of times less than the paper's 12 GPU hours on all the data, " +
 			"so the errors are far higher than the paper's and the ranking of methods is within noise",
 	},
@@ -86,7 +85,8 @@ var profiles = []Profile{
 		Name: "paper", TrainSize: 0, TestSize: 0, Budget: Duration(12 * time.Hour),
 		MaxEpochs: 200, Patience: 5, FinalEpochs: 200, Seeds: 3, BatchSize: 64,
 		Note: "the paper's setting (section 5): all data, 12 h per method and data set, " +
-			"200 final epochs, batch 64; meant for a GPU",
+			"200 final epochs, batch 64; the paper trained on a GPU, here training runs on the CPU, " +
+			"so an experiment takes weeks",
 	},
 }
 
@@ -126,6 +126,23 @@ func (p Profile) Summary() string {
 		"%d final epochs, batch %d",
 		p.Name, size(p.TrainSize), size(p.TestSize), p.Budget, models, p.MaxEpochs, p.Patience,
 		p.FinalEpochs, p.BatchSize)
+}
+
+// Plan says in words how much search an experiment of n searches at the
+// profile holds: n times the budget. The model that trains at each
+// deadline and, with final, the final training of each search's best
+// model come on top.
+func (p Profile) Plan(n int, final bool) string {
+	what := "searches"
+	if n == 1 {
+		what = "search"
+	}
+	s := fmt.Sprintf("%d %s of up to %s each, up to %s of search in all", n, what, p.Budget,
+		time.Duration(n)*p.Budget.D())
+	if final {
+		s += ", plus the final training of each search's best model"
+	}
+	return s
 }
 
 // D returns d as a time.Duration.
