@@ -218,6 +218,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		pl.Y.Label.Text = metric + " (%)"
+		if pl.X.Min == pl.X.Max {
+			// One value: gonum/plot widens an empty range by 1 on each
+			// side, to 0 or below for values up to 1, which a log axis
+			// cannot draw; widen it by a decade instead.
+			// TODO: belongs in plots.Sensitivity.
+			pl.X.Min, pl.X.Max = pl.X.Min/10, pl.X.Max*10
+		}
 		panels = append(panels, pl)
 	}
 	if len(panels) == 0 {

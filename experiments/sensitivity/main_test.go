@@ -144,3 +144,20 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, stderr.String(), "-profile")
 	assert.NotContains(t, stderr.String(), "help requested")
 }
+
+// TestOneValue draws a panel of one value, whose log axis has no range of
+// its own.
+func TestOneValue(t *testing.T) {
+	needData(t, "mnist")
+	e := &fake.Engine{}
+	old := newEngine
+	newEngine = func() harness.Engine { return e }
+	t.Cleanup(func() { newEngine = old })
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-profile", "smoke", "-params", "beta", "-beta", "1", "-final=false",
+		"-out", out}, &stdout, &stderr)
+	require.NoError(t, err, stderr.String())
+	rep := checkFiles(t, out, 1)
+	require.Len(t, rep.Points, 1)
+}
