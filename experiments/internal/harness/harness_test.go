@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/morphnas/morphnas/core/search"
 	"github.com/morphnas/morphnas/datasets"
 	"github.com/morphnas/morphnas/experiments/internal/fake"
 	"github.com/morphnas/morphnas/experiments/internal/harness"
@@ -260,6 +261,27 @@ func TestRunCellOtherRun(t *testing.T) {
 	require.NoError(t, other(func(j *harness.CellJob) { j.Profile.Note = "reworded" }))
 }
 
+// mismatched is an Engine whose searches find their directory holds
+// another run's unfinished search, as core/search reports it.
+type mismatched struct{ fake.Engine }
+
+func (mismatched) Search(context.Context, harness.SearchJob) (*harness.SearchResult, error) {
+	return nil, fmt.Errorf("%w: dir has profile \"smoke\", options \"quick\"", search.ErrMismatch)
+}
+
+// TestRunCellOtherUnfinished resumes an unfinished search of another run:
+// the loop's refusal is an ErrOtherRun, with what to do.
+func TestRunCellOtherUnfinished(t *testing.T) {
+	d, err := harness.Prepare(synthetic(40), synthetic(10), harness.Profile{}, 1)
+	require.NoError(t, err)
+	job := harness.CellJob{SearchJob: harness.SearchJob{Dir: t.TempDir(), Resume: true, Searcher: "ak", Seed: 1,
+		Data: d, Profile: harness.Profile{Name: "quick"}}}
+	_, err = harness.RunCell(context.Background(), &mismatched{}, job)
+	require.ErrorIs(t, err, harness.ErrOtherRun)
+	require.ErrorIs(t, err, search.ErrMismatch)
+	assert.Contains(t, err.Error(), "another -out")
+}
+
 // TestRunCellDamagedResult resumes a finished search whose result file was
 // cut short: a warning, then the search is read back and its final step
 // done again, and the result file is whole again.
@@ -308,8 +330,10 @@ func TestTracker(t *testing.T) {
 	// The first search has its whole budget ahead, and two more follow.
 	assert.Contains(t, log.String(), "search=1 of=3")
 	assert.Contains(t, log.String(), "time_left=3m0s")
-	p.OnModel(harness.Status{Models: 2, Failed: 1, Best: 0.25})
-	assert.Contains(t, log.String(), "models=2 failed=1 best_error=0.25")
+	p.OnModel(harness.Status{Models: 2, Failed: 1, Best: 0.20999999999999996})
+	assert.Contains(t, log.String(), "models=2 failed=1 best_error=0.21 ", "rounded to 4 decimals")
+	p.OnModel(harness.Status{Models: 3, Best: 0.123456})
+	assert.Contains(t, log.String(), "best_error=0.1235 ")
 	p.Done()
 	// A search faster than its budget does not shorten the estimate below
 	// the budget of each search left: one skipped, one left.
