@@ -6,11 +6,14 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/morphnas/morphnas/core/graph"
 )
 
 // historySearcher wraps a searcher and records, for each call, the model
@@ -192,4 +195,51 @@ func TestExhaustedWithPendingWaits(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 3, reveals)
+}
+
+// slowToAnswer wraps a searcher and, for a history with pending models,
+// answers only once the search has observed them all. After 30 calls it is
+// exhausted, so that a loop whose proposals keep failing ends.
+type slowToAnswer struct {
+	inner    Searcher
+	observed *atomic.Int64
+	calls    int
+}
+
+func (s *slowToAnswer) Propose(ctx context.Context, h *History) (Proposal, error) {
+	if s.calls++; s.calls > 30 {
+		return Proposal{}, ErrExhausted
+	}
+	known := int64(len(h.Observations) + len(h.Pending))
+	for deadline := time.Now().Add(5 * time.Second); s.observed.Load() < known && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Microsecond)
+	}
+	return s.inner.Propose(ctx, h)
+}
+
+func TestRetentionWhileProposing(t *testing.T) {
+	// The accuracy grows with the first width and the searcher widens the
+	// best model it sees, so each model beats its parent. With Keep 1, the
+	// parent the searcher picks (the best but for the model it sees as
+	// pending) falls out of the Keep best when that model is observed,
+	// which here always happens before the answer: its weights must stay
+	// until the proposal is accepted.
+	tr := &fakeTrainer{epochs: 2, level: func(g *graph.Graph) float64 { return 0.5 + float64(g.Layers[0].Units)/1000 }}
+	opts := testOptions(t, tr)
+	opts.Keep = 1
+	opts.Budget.Models = 6
+	var observed atomic.Int64
+	opts.OnProgress = func(p Progress) { observed.Store(int64(p.Models)) }
+	res, err := Run(context.Background(), &slowToAnswer{inner: &seqSearcher{seed: 3, fresh: 1}, observed: &observed}, opts)
+	require.NoError(t, err)
+	require.Len(t, res.History.Observations, 6)
+	parents := 0
+	for _, o := range res.History.Observations {
+		assert.False(t, o.Failed, "model %d: %s", o.ID, o.Reason)
+		if o.Parent != 0 {
+			parents++
+			assert.Less(t, o.Parent, o.ID-1, "model %d is the child of a model it was proposed beside", o.ID)
+		}
+	}
+	assert.GreaterOrEqual(t, parents, 3)
 }

@@ -10,7 +10,7 @@
 //	                     dataset, code version, Go version, CPU
 //	journal.jsonl        append-only events, one JSON object a line: session,
 //	                     proposal, start, epoch, failure, observation, bound,
-//	                     drop, end
+//	                     drop, reveal, end
 //	models/000007.json   the architecture of model 7 (graph JSON)
 //	models/000007.weights its trained weights (graph.WriteWeights, with CRC)
 //	lock                 held while a search runs in the directory
@@ -32,9 +32,12 @@
 // proposes them again. With one worker and a queue of one (the default)
 // the search is deterministic: a proposal is asked for when the latest
 // model starts, once every model before it is observed, and that model
-// shows as pending even if it finished meanwhile; the journal of a search
-// killed and resumed any number of times then holds the same observations
-// as that of an uninterrupted one.
+// shows as pending even if it finished meanwhile. The latest model is that
+// of the journal's last start event, so a resumed search hides the same
+// one; the journal of a search killed and resumed any number of times then
+// holds the same observations as that of an uninterrupted one. Retention
+// waits while a proposal is being made, so the weights of the parent a
+// searcher picks are not removed by an observation that came meanwhile.
 //
 // Candidates whose estimated memory (graph.MemoryBytes) exceeds the bound
 // are discarded before training, and an out-of-memory failure lowers the
@@ -45,8 +48,9 @@
 // observation with its reason, and the search goes on. So does a proposal
 // that cannot be built, repeats an architecture, or is too large: it is
 // observed as failed without training. A searcher that returns
-// ErrExhausted while models are in flight is asked again once they are all
-// observed; with nothing in flight, the search stops.
+// ErrExhausted to a history with pending models is asked again once every
+// model is observed, with the whole history (a reveal event marks this in
+// the journal); to a history without pending models, the search stops.
 //
 // Run is the loop; Open reads a search directory, running or not, for its
 // history, incumbent and models; NewTrainer adapts core/train.

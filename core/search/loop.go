@@ -510,11 +510,11 @@ func (l *loop) accept(ctx context.Context, pr proposed) error {
 			// searcher something new to propose.
 			if l.askedOpen {
 				l.waitIdle = true
-				return nil
+			} else {
+				l.exhausted = true
+				l.log.Info("searcher exhausted")
 			}
-			l.exhausted = true
-			l.log.Info("searcher exhausted")
-			return nil
+			return l.retain()
 		}
 		switch {
 		case ctx.Err() != nil:
@@ -544,7 +544,7 @@ func (l *loop) accept(ctx context.Context, pr proposed) error {
 		reason, why = ReasonTooLarge, fmt.Errorf("estimate %d bytes exceeds bound %d", est, l.bound())
 	default:
 		l.queue = append(l.queue, id)
-		return nil
+		return l.retain()
 	}
 	return l.observe(trialResult{id: id, reason: reason, err: why})
 }
@@ -797,7 +797,7 @@ func (l *loop) earlierOutstanding(id int) bool {
 
 // observe journals the observation of a model (and its failure, if any),
 // lowers the memory bound after an out-of-memory failure, and applies the
-// retention policy.
+// retention policy unless a proposal is being made.
 func (l *loop) observe(r trialResult) error {
 	pe := l.st.props[r.id]
 	o := Observation{
@@ -841,8 +841,10 @@ func (l *loop) observe(r trialResult) error {
 			l.log.Warn("memory bound lowered", "model_id", r.id, "bound", nb)
 		}
 	}
-	if err := l.retain(); err != nil {
-		return err
+	if !l.proposing {
+		if err := l.retain(); err != nil {
+			return err
+		}
 	}
 	if l.opts.OnProgress != nil {
 		l.opts.OnProgress(l.status())
@@ -858,7 +860,11 @@ func errString(err error) string {
 }
 
 // retain removes the weights of every successful model that is neither
-// among the Keep best nor the parent of a pending proposal.
+// among the Keep best nor the parent of a pending proposal. It is not
+// called while a proposal is being made, but once it is accepted: the
+// searcher may pick as parent a model that an observation made meanwhile
+// pushes out of the Keep best, and whether that observation came first is
+// a matter of timing.
 func (l *loop) retain() error {
 	if l.opts.Keep <= 0 {
 		return nil
