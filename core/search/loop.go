@@ -26,6 +26,10 @@ var errCutShort = errors.New("search: cut short at the deadline")
 // loop is one call of Run. Its state changes only in Run's goroutine; the
 // proposer and the trials run in their own and report through channels.
 type loop struct {
+	// discarded counts the proposals discarded in a row without training
+	// (unbuildable, duplicate, too large); see maxDiscarded.
+	discarded int
+
 	opts Options
 	s    Searcher
 	dir  string
@@ -543,11 +547,23 @@ func (l *loop) accept(ctx context.Context, pr proposed) error {
 	case l.bound() > 0 && est > l.bound():
 		reason, why = ReasonTooLarge, fmt.Errorf("estimate %d bytes exceeds bound %d", est, l.bound())
 	default:
+		l.discarded = 0
 		l.queue = append(l.queue, id)
 		return l.retain()
 	}
+	l.discarded++
+	if l.discarded >= maxDiscarded {
+		// Discarded proposals cost no model of the budget, so a searcher
+		// that makes nothing else would otherwise loop for ever.
+		l.exhausted = true
+		l.log.Warn("searcher treated as exhausted: every recent proposal was discarded", "in_a_row", l.discarded)
+	}
 	return l.observe(trialResult{id: id, reason: reason, err: why})
 }
+
+// maxDiscarded is the number of proposals discarded in a row after which
+// the searcher is treated as exhausted.
+const maxDiscarded = 50
 
 // resolve returns the bare architecture a proposal leads to, its hash and
 // its memory estimate.

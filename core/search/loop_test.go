@@ -923,3 +923,41 @@ func TestCrashLoopBecomesOutOfMemory(t *testing.T) {
 		assert.NotEqual(t, 2, j.ID, "model 2 was trained again")
 	}
 }
+
+// sameGraph proposes one architecture over and over.
+type sameGraph struct{}
+
+func (sameGraph) Propose(ctx context.Context, h *History) (Proposal, error) {
+	return Proposal{Graph: testMLP(5)}, nil
+}
+
+func TestOnlyDiscardedProposalsEnd(t *testing.T) {
+	// Without a time or model budget, a searcher whose proposals are all
+	// duplicates would keep the loop busy for ever: after maxDiscarded in
+	// a row it counts as exhausted.
+	tr := &fakeTrainer{epochs: 1}
+	opts := testOptions(t, tr)
+	done := make(chan struct{})
+	var res *Result
+	var err error
+	go func() {
+		res, err = Run(context.Background(), sameGraph{}, opts)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the loop did not stop")
+	}
+	require.NoError(t, err)
+	assert.Equal(t, StopExhausted, res.Stop)
+	obs := res.History.Observations
+	require.Len(t, obs, 1+maxDiscarded)
+	for _, o := range obs {
+		if o.ID == 1 {
+			assert.False(t, o.Failed, o.Reason)
+		} else {
+			assert.True(t, strings.HasPrefix(o.Reason, ReasonDuplicate), "model %d: %s", o.ID, o.Reason)
+		}
+	}
+}
