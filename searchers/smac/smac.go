@@ -1,7 +1,7 @@
 // Package smac is the SMAC baseline of the paper's section 5: sequential
 // model-based algorithm configuration with a random-forest surrogate (Hutter,
 // Hoos and Leyton-Brown 2011), tuning the 16 hyperparameters of a
-// three-layer CNN (see Dims for the list and ranges). Every proposal is a
+// three-layer CNN (see hyper.Dims for the list and ranges). Every proposal is a
 // fresh graph trained from scratch; it carries its training settings in
 // Proposal.Settings and its per-layer L2 rates in the graph.
 //
@@ -27,6 +27,8 @@
 package smac
 
 import (
+	"github.com/morphnas/morphnas/core/hyper"
+
 	"context"
 	"errors"
 	"fmt"
@@ -95,7 +97,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 	// Initial design and random interleaving.
 	if len(xs) < InitialDesign || made%2 == 1 {
 		for range draws {
-			if p, ok := s.proposal(Sample(rng), seen); ok {
+			if p, ok := s.proposal(hyper.Sample(rng), seen); ok {
 				return p, nil
 			}
 		}
@@ -107,7 +109,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 	best := slices.Min(ys)
 	score := func(x []float64) float64 {
 		mu, v := forest.Predict(x)
-		return ExpectedImprovement(mu, math.Sqrt(v), best)
+		return hyper.ExpectedImprovement(mu, math.Sqrt(v), best)
 	}
 	var cands [][]float64
 	order := make([]int, len(ys))
@@ -119,7 +121,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 		cands = append(cands, localSearch(xs[i], score, rng)...)
 	}
 	for range RandomCandidates {
-		cands = append(cands, Encode(Sample(rng)))
+		cands = append(cands, hyper.Encode(hyper.Sample(rng)))
 	}
 
 	// Take the best unseen candidate.
@@ -138,7 +140,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 				return search.Proposal{}, err
 			}
 		}
-		if p, ok := s.proposal(Decode(cands[c]), seen); ok {
+		if p, ok := s.proposal(hyper.Decode(cands[c]), seen); ok {
 			return p, nil
 		}
 	}
@@ -153,11 +155,11 @@ func localSearch(x []float64, score func([]float64) float64, rng *rand.Rand) [][
 	for range LocalSteps {
 		var next []float64
 		nextScore := curScore
-		for d := range Dims {
+		for d := range hyper.Dims {
 			for range Neighbours {
 				y := slices.Clone(cur)
 				y[d] += LocalStep * rng.NormFloat64()
-				y = Encode(Decode(y))
+				y = hyper.Encode(hyper.Decode(y))
 				if sc := score(y); sc > nextScore {
 					next, nextScore = y, sc
 				}
@@ -179,34 +181,23 @@ func (s *Searcher) data(h *search.History) (xs [][]float64, ys []float64) {
 		if o.Failed || math.IsNaN(o.Cost) || math.IsInf(o.Cost, 0) {
 			continue
 		}
-		p, ok := Recover(o.Graph, o.Settings)
+		p, ok := hyper.Recover(o.Graph, o.Settings)
 		if !ok {
 			continue
 		}
-		xs = append(xs, Encode(p))
+		xs = append(xs, hyper.Encode(p))
 		ys = append(ys, o.Cost)
 	}
 	return xs, ys
 }
 
 // proposal builds p and returns it unless its architecture was seen.
-func (s *Searcher) proposal(p Point, seen map[string]bool) (search.Proposal, bool) {
+func (s *Searcher) proposal(p hyper.Point, seen map[string]bool) (search.Proposal, bool) {
 	g, set := p.Build(s.input, s.classes)
 	if seen[g.Hash()] {
 		return search.Proposal{}, false
 	}
 	return search.Proposal{Graph: g, Settings: set}, true
-}
-
-// ExpectedImprovement returns E[max(best - f, 0)] for f normal with mean mu
-// and standard deviation sd: the expected improvement on the lowest cost
-// best. With sd = 0 it is max(best - mu, 0).
-func ExpectedImprovement(mu, sd, best float64) float64 {
-	if !(sd > 0) {
-		return math.Max(best-mu, 0)
-	}
-	z := (best - mu) / sd
-	return (best-mu)*0.5*math.Erfc(-z/math.Sqrt2) + sd*math.Exp(-z*z/2)/math.Sqrt(2*math.Pi)
 }
 
 // cmpFloat orders floats with NaN last.

@@ -1,6 +1,8 @@
 package smac
 
 import (
+	"github.com/morphnas/morphnas/core/hyper"
+
 	"context"
 	"math/rand/v2"
 	"testing"
@@ -29,9 +31,9 @@ func runBowl(t *testing.T, s search.Searcher, n int) float64 {
 	for id := 1; id <= n; id++ {
 		p, err := s.Propose(context.Background(), h)
 		require.NoError(t, err)
-		q, ok := Recover(p.Graph, p.Settings)
+		q, ok := hyper.Recover(p.Graph, p.Settings)
 		require.True(t, ok, "proposal %d outside the space", id)
-		c := bowl(Encode(q))
+		c := bowl(hyper.Encode(q))
 		best = min(best, c)
 		h.Observations = append(h.Observations, search.Observation{
 			ID: id, Graph: p.Graph, Hash: p.Graph.Hash(), Settings: p.Settings, Cost: c, Metric: 1 - c,
@@ -58,7 +60,7 @@ func TestBeatsRandomOnBowl(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		best := 1e9
 		for range n {
-			best = min(best, bowl(Encode(Sample(rng))))
+			best = min(best, bowl(hyper.Encode(hyper.Sample(rng))))
 		}
 		randMean += best / seeds
 	}
@@ -73,14 +75,14 @@ func TestNewNeedsInitial(t *testing.T) {
 
 func TestInitialDesignThenModel(t *testing.T) {
 	// The first InitialDesign proposals are uniform samples: the same as
-	// Sample draws from History.Rand.
+	// hyper.Sample draws from History.Rand.
 	s, err := New(search.Config{Seed: 5, Initial: graph.Initial(mnist, 10)})
 	require.NoError(t, err)
 	h := &search.History{}
 	for id := 1; id <= InitialDesign; id++ {
 		p, err := s.Propose(context.Background(), h)
 		require.NoError(t, err)
-		want, _ := Sample(h.Rand(5)).Build(mnist, 10)
+		want, _ := hyper.Sample(h.Rand(5)).Build(mnist, 10)
 		assert.Equal(t, want.Hash(), p.Graph.Hash(), "proposal %d", id)
 		h.Observations = append(h.Observations, search.Observation{ID: id, Graph: p.Graph, Hash: p.Graph.Hash(), Settings: p.Settings, Cost: 0.5})
 	}
@@ -148,11 +150,13 @@ func TestRandomInterleaving(t *testing.T) {
 	for id := 1; id <= InitialDesign+6; id++ {
 		p, err := s.Propose(context.Background(), h)
 		require.NoError(t, err)
-		q, _ := Recover(p.Graph, p.Settings)
+		q, _ := hyper.Recover(p.Graph, p.Settings)
 		if made := id - 1; made < InitialDesign || made%2 == 1 {
-			want := Sample(h.Rand(5))
+			want := hyper.Sample(h.Rand(5))
 			assert.Equal(t, want, q, "proposal %d should be random", id)
 		}
-		h.Observations = append(h.Observations, search.Observation{ID: id, Graph: p.Graph, Hash: p.Graph.Hash(), Settings: p.Settings, Cost: bowl(Encode(q))})
+		h.Observations = append(h.Observations, search.Observation{ID: id, Graph: p.Graph, Hash: p.Graph.Hash(), Settings: p.Settings, Cost: bowl(hyper.Encode(q))})
 	}
 }
+
+var mnist = graph.Shape{H: 28, W: 28, C: 1}

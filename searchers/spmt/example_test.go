@@ -1,27 +1,34 @@
 package spmt_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/morphnas/morphnas/core/graph"
+	"github.com/morphnas/morphnas/core/search"
 	"github.com/morphnas/morphnas/searchers/spmt"
 )
 
-// The middle of the normalised space, decoded and built.
-func ExampleDecode() {
-	x := make([]float64, spmt.Dims)
-	for i := range x {
-		x[i] = 0.5
+// The first proposal, on an empty history, is a random point of the space:
+// a fresh three-layer CNN with its training settings.
+func ExampleNew() {
+	s, err := spmt.New(search.Config{Seed: 1, Initial: graph.Initial(graph.Shape{H: 28, W: 28, C: 1}, 10)})
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
-	p := spmt.Decode(x)
-	fmt.Printf("widths %v kernels %v dropout %v\n", p.Widths, p.Kernels, p.Dropout)
-	fmt.Printf("l2 %.0e lr %.2g batch %d momentum %.3f %s\n", p.L2[0], p.LearningRate, p.BatchSize, p.Momentum, p.Optimizer)
-	// Three blocks of conv, batch norm, ReLU, max pooling and dropout, then
-	// global average pooling, dense and softmax: 18 layers.
-	g, s := p.Build(graph.Shape{H: 28, W: 28, C: 1}, 10)
-	fmt.Println("layers:", len(g.Layers), "settings:", s.BatchSize, s.Optimizer)
+	p, err := s.Propose(context.Background(), &search.History{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	convs := 0
+	for _, l := range p.Graph.Layers {
+		if l.Kind == graph.Conv2D {
+			convs++
+		}
+	}
+	fmt.Println("parent:", p.Parent, "conv layers:", convs, "settings:", p.Settings != nil)
 	// Output:
-	// widths [64 64 64] kernels [5 5 5] dropout [0.25 0.25 0.25]
-	// l2 1e-04 lr 0.0032 batch 64 momentum 0.495 adam
-	// layers: 18 settings: 64 adam
+	// parent: 0 conv layers: 3 settings: true
 }

@@ -1,7 +1,7 @@
 // Package spmt is the SPMT baseline of the paper's section 5: Bayesian
 // optimization with a Gaussian process and expected improvement in the
 // manner of Snoek, Larochelle and Adams (2012), tuning the 16
-// hyperparameters of a three-layer CNN (see Dims for the list and ranges).
+// hyperparameters of a three-layer CNN (see hyper.Dims for the list and ranges).
 // Every proposal is a fresh graph trained from scratch; it carries its
 // training settings in Proposal.Settings and its per-layer L2 rates in the
 // graph.
@@ -28,6 +28,8 @@
 package spmt
 
 import (
+	"github.com/morphnas/morphnas/core/hyper"
+
 	"context"
 	"errors"
 	"fmt"
@@ -101,7 +103,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 	// Initial design.
 	if len(xs) < InitialDesign {
 		for range draws {
-			if p, ok := s.proposal(Sample(rng), seen); ok {
+			if p, ok := s.proposal(hyper.Sample(rng), seen); ok {
 				return p, nil
 			}
 		}
@@ -118,7 +120,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 	// Candidates: uniform ones, then perturbations of the best points.
 	cands := make([][]float64, 0, RandomCandidates+LocalParents*LocalCandidates)
 	for range RandomCandidates {
-		cands = append(cands, Encode(Sample(rng)))
+		cands = append(cands, hyper.Encode(hyper.Sample(rng)))
 	}
 	order := make([]int, len(ys))
 	for i := range order {
@@ -131,7 +133,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 			for d := range x {
 				x[d] += LocalStep * rng.NormFloat64()
 			}
-			cands = append(cands, Encode(Decode(x)))
+			cands = append(cands, hyper.Encode(hyper.Decode(x)))
 		}
 	}
 
@@ -143,7 +145,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 			kstar[i] = matern52(x, xi, ell)
 		}
 		mu, sd := model.Predict(kstar, 1)
-		ei[c] = ExpectedImprovement(mu, sd, best)
+		ei[c] = hyper.ExpectedImprovement(mu, sd, best)
 	}
 	idx := make([]int, len(cands))
 	for i := range idx {
@@ -156,7 +158,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 				return search.Proposal{}, err
 			}
 		}
-		if p, ok := s.proposal(Decode(cands[c]), seen); ok {
+		if p, ok := s.proposal(hyper.Decode(cands[c]), seen); ok {
 			return p, nil
 		}
 	}
@@ -170,18 +172,18 @@ func (s *Searcher) data(h *search.History) (xs [][]float64, ys []float64) {
 		if o.Failed || math.IsNaN(o.Cost) || math.IsInf(o.Cost, 0) {
 			continue
 		}
-		p, ok := Recover(o.Graph, o.Settings)
+		p, ok := hyper.Recover(o.Graph, o.Settings)
 		if !ok {
 			continue
 		}
-		xs = append(xs, Encode(p))
+		xs = append(xs, hyper.Encode(p))
 		ys = append(ys, o.Cost)
 	}
 	return xs, ys
 }
 
 // proposal builds p and returns it unless its architecture was seen.
-func (s *Searcher) proposal(p Point, seen map[string]bool) (search.Proposal, bool) {
+func (s *Searcher) proposal(p hyper.Point, seen map[string]bool) (search.Proposal, bool) {
 	g, set := p.Build(s.input, s.classes)
 	if seen[g.Hash()] {
 		return search.Proposal{}, false
@@ -232,17 +234,6 @@ func matern52(a, b []float64, ell float64) float64 {
 	}
 	r := math.Sqrt(5*d2) / ell
 	return (1 + r + r*r/3) * math.Exp(-r)
-}
-
-// ExpectedImprovement returns E[max(best - f, 0)] for f normal with mean mu
-// and standard deviation sd: the expected improvement on the lowest cost
-// best (Mockus; Jones et al. 1998). With sd = 0 it is max(best - mu, 0).
-func ExpectedImprovement(mu, sd, best float64) float64 {
-	if !(sd > 0) {
-		return math.Max(best-mu, 0)
-	}
-	z := (best - mu) / sd
-	return (best-mu)*0.5*math.Erfc(-z/math.Sqrt2) + sd*math.Exp(-z*z/2)/math.Sqrt(2*math.Pi)
 }
 
 // cmpFloat orders floats with NaN last.

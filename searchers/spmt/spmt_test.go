@@ -1,6 +1,9 @@
 package spmt
 
 import (
+	"github.com/morphnas/morphnas/core/hyper"
+	"math"
+
 	"context"
 	"math/rand/v2"
 	"testing"
@@ -29,9 +32,9 @@ func runBowl(t *testing.T, s search.Searcher, n int) float64 {
 	for id := 1; id <= n; id++ {
 		p, err := s.Propose(context.Background(), h)
 		require.NoError(t, err)
-		q, ok := Recover(p.Graph, p.Settings)
+		q, ok := hyper.Recover(p.Graph, p.Settings)
 		require.True(t, ok, "proposal %d outside the space", id)
-		c := bowl(Encode(q))
+		c := bowl(hyper.Encode(q))
 		best = min(best, c)
 		h.Observations = append(h.Observations, search.Observation{
 			ID: id, Graph: p.Graph, Hash: p.Graph.Hash(), Settings: p.Settings, Cost: c, Metric: 1 - c,
@@ -56,7 +59,7 @@ func TestBeatsRandomOnBowl(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		best := 1e9
 		for range n {
-			best = min(best, bowl(Encode(Sample(rng))))
+			best = min(best, bowl(hyper.Encode(hyper.Sample(rng))))
 		}
 		randMean += best / seeds
 	}
@@ -71,15 +74,26 @@ func TestNewNeedsInitial(t *testing.T) {
 
 func TestInitialDesignThenModel(t *testing.T) {
 	// The first InitialDesign proposals are uniform samples: the same as
-	// Sample draws from History.Rand.
+	// hyper.Sample draws from History.Rand.
 	s, err := New(search.Config{Seed: 5, Initial: graph.Initial(mnist, 10)})
 	require.NoError(t, err)
 	h := &search.History{}
 	for id := 1; id <= InitialDesign; id++ {
 		p, err := s.Propose(context.Background(), h)
 		require.NoError(t, err)
-		want, _ := Sample(h.Rand(5)).Build(mnist, 10)
+		want, _ := hyper.Sample(h.Rand(5)).Build(mnist, 10)
 		assert.Equal(t, want.Hash(), p.Graph.Hash(), "proposal %d", id)
 		h.Observations = append(h.Observations, search.Observation{ID: id, Graph: p.Graph, Hash: p.Graph.Hash(), Settings: p.Settings, Cost: 0.5})
 	}
 }
+
+func TestMatern52(t *testing.T) {
+	a := []float64{0.1, 0.2}
+	assert.Equal(t, 1.0, matern52(a, a, 1))
+	// r = sqrt(5)*0.5/1: (1 + r + r^2/3) exp(-r) by hand.
+	r := math.Sqrt(5) * 0.5
+	assert.InDelta(t, (1+r+r*r/3)*math.Exp(-r), matern52(a, []float64{0.4, 0.6}, 1), 1e-15)
+	assert.Greater(t, matern52(a, []float64{0.2, 0.2}, 1), matern52(a, []float64{0.5, 0.2}, 1))
+}
+
+var mnist = graph.Shape{H: 28, W: 28, C: 1}

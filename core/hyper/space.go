@@ -1,4 +1,4 @@
-package spmt
+package hyper
 
 import (
 	"fmt"
@@ -66,7 +66,7 @@ type Point struct {
 // allowed value, so Decode(Encode(p)) == p for every p Decode returns.
 func Decode(x []float64) Point {
 	if len(x) != Dims {
-		panic(fmt.Sprintf("spmt: point of %d values, want %d", len(x), Dims))
+		panic(fmt.Sprintf("hyper: point of %d values, want %d", len(x), Dims))
 	}
 	c := func(i int) float64 { return math.Min(1, math.Max(0, x[i])) }
 	var p Point
@@ -196,4 +196,15 @@ func indexOf[T comparable](s []T, v T) int {
 		}
 	}
 	return -1
+}
+
+// ExpectedImprovement returns E[max(best - f, 0)] for f normal with mean mu
+// and standard deviation sd: the expected improvement on the lowest cost
+// best (Mockus; Jones et al. 1998). With sd = 0 it is max(best - mu, 0).
+func ExpectedImprovement(mu, sd, best float64) float64 {
+	if !(sd > 0) {
+		return math.Max(best-mu, 0)
+	}
+	z := (best - mu) / sd
+	return (best-mu)*0.5*math.Erfc(-z/math.Sqrt2) + sd*math.Exp(-z*z/2)/math.Sqrt(2*math.Pi)
 }

@@ -1,4 +1,4 @@
-package spmt
+package hyper
 
 import (
 	"math"
@@ -105,13 +105,4 @@ func TestExpectedImprovement(t *testing.T) {
 	}
 	assert.InDelta(t, 0.2, ExpectedImprovement(0.1, 0, 0.3), 1e-15)
 	assert.Equal(t, 0.0, ExpectedImprovement(0.5, 0, 0.3))
-}
-
-func TestMatern52(t *testing.T) {
-	a := []float64{0.1, 0.2}
-	assert.Equal(t, 1.0, matern52(a, a, 1))
-	// r = sqrt(5)*0.5/1: (1 + r + r^2/3) exp(-r) by hand.
-	r := math.Sqrt(5) * 0.5
-	assert.InDelta(t, (1+r+r*r/3)*math.Exp(-r), matern52(a, []float64{0.4, 0.6}, 1), 1e-15)
-	assert.Greater(t, matern52(a, []float64{0.2, 0.2}, 1), matern52(a, []float64{0.5, 0.2}, 1))
 }
