@@ -110,6 +110,26 @@ func (h *History) Seen(hash string) bool {
 	return false
 }
 
+// Hashes returns the set of the hashes of every observed or pending
+// architecture, for searchers that check many candidates. An entry whose
+// Hash is empty is hashed from its Graph.
+func (h *History) Hashes() map[string]bool {
+	seen := make(map[string]bool, len(h.Observations)+len(h.Pending))
+	add := func(hash string, g *graph.Graph) {
+		if hash == "" && g != nil {
+			hash = g.Hash()
+		}
+		seen[hash] = true
+	}
+	for _, o := range h.Observations {
+		add(o.Hash, o.Graph)
+	}
+	for _, p := range h.Pending {
+		add(p.Hash, p.Graph)
+	}
+	return seen
+}
+
 // Find returns the observation with the given model id, or nil.
 func (h *History) Find(id int) *Observation {
 	for i := range h.Observations {

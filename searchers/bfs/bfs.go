@@ -59,7 +59,7 @@ func New(cfg search.Config) (*Searcher, error) {
 // already fully expanded, O(models x |Omega|) applications and hashes.
 // TODO: cache the expanded prefix between calls if this shows in profiles.
 func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Proposal, error) {
-	seen := seenSet(h)
+	seen := h.Hashes()
 	if !seen[s.initial.Hash()] {
 		return search.Proposal{Graph: s.initial.Clone(false)}, nil
 	}
@@ -118,24 +118,4 @@ func (s *Searcher) child(id int, g *graph.Graph, seen map[string]bool) (morph.Op
 		}
 	}
 	return morph.Op{}, nil, false
-}
-
-// seenSet returns the hashes of every observed or pending architecture.
-func seenSet(h *search.History) map[string]bool {
-	seen := make(map[string]bool, len(h.Observations)+len(h.Pending))
-	for _, o := range h.Observations {
-		seen[hashOf(o.Hash, o.Graph)] = true
-	}
-	for _, p := range h.Pending {
-		seen[hashOf(p.Hash, p.Graph)] = true
-	}
-	return seen
-}
-
-// hashOf returns hash, or the hash of g when hash is empty.
-func hashOf(hash string, g *graph.Graph) string {
-	if hash == "" && g != nil {
-		return g.Hash()
-	}
-	return hash
 }

@@ -66,13 +66,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 	if err := ctx.Err(); err != nil {
 		return search.Proposal{}, err
 	}
-	seen := make(map[string]bool, len(h.Observations)+len(h.Pending))
-	for _, o := range h.Observations {
-		seen[hashOf(o.Hash, o.Graph)] = true
-	}
-	for _, p := range h.Pending {
-		seen[hashOf(p.Hash, p.Graph)] = true
-	}
+	seen := h.Hashes()
 	for i := range Size() {
 		g := s.Point(i)
 		if !seen[g.Hash()] {
@@ -104,12 +98,4 @@ func (s *Searcher) Point(i int) *graph.Graph {
 func At(i int) (depth, width int) {
 	r, k := i/len(DepthOrder), i%len(DepthOrder)
 	return Depths[DepthOrder[k]], Widths[WidthOrder[(k+r)%len(WidthOrder)]]
-}
-
-// hashOf returns hash, or the hash of g when hash is empty.
-func hashOf(hash string, g *graph.Graph) string {
-	if hash == "" && g != nil {
-		return g.Hash()
-	}
-	return hash
 }

@@ -66,7 +66,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 		return search.Proposal{}, err
 	}
 	rng := h.Rand(s.seed)
-	seen := seenSet(h)
+	seen := h.Hashes()
 	for range draws {
 		depth := s.minDepth + rng.IntN(s.maxDepth-s.minDepth+1)
 		widths := make([]int, depth)
@@ -143,24 +143,4 @@ func (s *Searcher) build(widths []int) *graph.Graph {
 		blocks[i] = graph.ConvSpec{Units: w, Kernel: 3}
 	}
 	return graph.PlainCNN(s.input, s.classes, blocks)
-}
-
-// seenSet returns the hashes of every observed or pending architecture.
-func seenSet(h *search.History) map[string]bool {
-	seen := make(map[string]bool, len(h.Observations)+len(h.Pending))
-	for _, o := range h.Observations {
-		seen[hashOf(o.Hash, o.Graph)] = true
-	}
-	for _, p := range h.Pending {
-		seen[hashOf(p.Hash, p.Graph)] = true
-	}
-	return seen
-}
-
-// hashOf returns hash, or the hash of g when hash is empty.
-func hashOf(hash string, g *graph.Graph) string {
-	if hash == "" && g != nil {
-		return g.Hash()
-	}
-	return hash
 }

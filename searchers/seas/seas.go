@@ -81,7 +81,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 	if err := ctx.Err(); err != nil {
 		return search.Proposal{}, err
 	}
-	seen := seenSet(h)
+	seen := h.Hashes()
 	if !seen[s.initial.Hash()] {
 		return search.Proposal{Graph: s.initial.Clone(false)}, nil
 	}
@@ -154,24 +154,4 @@ func (s *Searcher) parent(h *search.History) *search.Observation {
 		best = h.Best()
 	}
 	return best
-}
-
-// seenSet returns the hashes of every observed or pending architecture.
-func seenSet(h *search.History) map[string]bool {
-	seen := make(map[string]bool, len(h.Observations)+len(h.Pending))
-	for _, o := range h.Observations {
-		seen[hashOf(o.Hash, o.Graph)] = true
-	}
-	for _, p := range h.Pending {
-		seen[hashOf(p.Hash, p.Graph)] = true
-	}
-	return seen
-}
-
-// hashOf returns hash, or the hash of g when hash is empty.
-func hashOf(hash string, g *graph.Graph) string {
-	if hash == "" && g != nil {
-		return g.Hash()
-	}
-	return hash
 }

@@ -97,7 +97,7 @@ func (s *Searcher) Propose(ctx context.Context, h *search.History) (search.Propo
 		return search.Proposal{}, err
 	}
 	rng := h.Rand(s.seed)
-	seen := seenSet(h)
+	seen := h.Hashes()
 	xs, ys := s.data(h)
 
 	// Initial design.
@@ -249,24 +249,4 @@ func cmpFloat(a, b float64) int {
 		return -1
 	}
 	return 0
-}
-
-// seenSet returns the hashes of every observed or pending architecture.
-func seenSet(h *search.History) map[string]bool {
-	seen := make(map[string]bool, len(h.Observations)+len(h.Pending))
-	for _, o := range h.Observations {
-		seen[hashOf(o.Hash, o.Graph)] = true
-	}
-	for _, p := range h.Pending {
-		seen[hashOf(p.Hash, p.Graph)] = true
-	}
-	return seen
-}
-
-// hashOf returns hash, or the hash of g when hash is empty.
-func hashOf(hash string, g *graph.Graph) string {
-	if hash == "" && g != nil {
-		return g.Hash()
-	}
-	return hash
 }
